@@ -1,0 +1,596 @@
+"""The Case aggregate: an application's state machine, rebuilt from its events.
+
+Every action checks its guards (RULES §2), then returns a `CaseEvent` carrying who did it, when
+it was recorded, the date it takes legal effect, why, and its payload. The caller stores the
+event; `Case.from_events` rebuilds the same aggregate from the stored list, so the event log is
+the truth and the case row is only its projection. Clock rules live in `domain.clock`: an
+action that moves the clock is validated by replaying the clock with the new event added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from domain import clock as clk
+from domain.calendar import WorkCalendar
+from domain.errors import DomainError
+from domain.identity import check_identity
+from domain.outcomes import (
+    ApplicantType,
+    Channel,
+    Outcome,
+    parse_applicant_type,
+    parse_channel,
+    parse_outcome,
+)
+
+
+class Role(StrEnum):
+    CASEWORKER = "caseworker"
+    SUPERVISOR = "supervisor"
+    OFFICE_HEAD = "office_head"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.CASEWORKER: "经办人",
+    Role.SUPERVISOR: "主管",
+    Role.OFFICE_HEAD: "政府信息公开工作机构负责人",
+    Role.ADMIN: "系统管理员",
+}
+
+
+class CaseState(StrEnum):
+    IN_PROGRESS = "in_progress"
+    AWAITING_SUPPLEMENT = "awaiting_supplement"
+    IN_CONSULTATION = "in_consultation"
+    AWAITING_FEE = "awaiting_fee"
+    CONCLUDED = "concluded"
+    DEEMED_ABANDONED = "deemed_abandoned"
+    WITHDRAWN = "withdrawn"
+
+
+STATE_LABELS = {
+    CaseState.IN_PROGRESS: "办理中",
+    CaseState.AWAITING_SUPPLEMENT: "待补正",
+    CaseState.IN_CONSULTATION: "征求意见中",
+    CaseState.AWAITING_FEE: "待缴费",
+    CaseState.CONCLUDED: "已办结",
+    CaseState.DEEMED_ABANDONED: "视为放弃",
+    CaseState.WITHDRAWN: "已撤回",
+}
+
+CLOSED_STATES = frozenset({CaseState.CONCLUDED, CaseState.DEEMED_ABANDONED, CaseState.WITHDRAWN})
+
+
+class CaseEventType(StrEnum):
+    REGISTERED = "registered"
+    IMPORTED = "imported"  # a historical fact from a ledger: no invented history
+    ASSIGNED = "assigned"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    SUPPLEMENT_RECEIVED = "supplement_received"
+    CONSULTATION_STARTED = "consultation_started"
+    CONSULTATION_ENDED = "consultation_ended"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_GRANTED = "extension_granted"
+    EXTENSION_REFUSED = "extension_refused"
+    FEE_NOTICE_SENT = "fee_notice_sent"
+    FEE_PAID = "fee_paid"
+    DELAY_SET = "delay_set"
+    ANSWERED = "answered"
+    DEEMED_ABANDONED = "deemed_abandoned"
+    WITHDRAWN = "withdrawn"
+    CORRECTED = "corrected"  # a recorded fact (applicant type, outcome) put right, with a reason
+
+
+EVENT_TYPE_LABELS = {
+    CaseEventType.REGISTERED: "登记",
+    CaseEventType.IMPORTED: "从台账导入",
+    CaseEventType.ASSIGNED: "分派",
+    CaseEventType.SUPPLEMENT_REQUESTED: "告知补正",
+    CaseEventType.SUPPLEMENT_RECEIVED: "收到补正",
+    CaseEventType.CONSULTATION_STARTED: "征求意见",
+    CaseEventType.CONSULTATION_ENDED: "征求意见结束",
+    CaseEventType.EXTENSION_REQUESTED: "申请延期",
+    CaseEventType.EXTENSION_GRANTED: "批准延期",
+    CaseEventType.EXTENSION_REFUSED: "不批准延期",
+    CaseEventType.FEE_NOTICE_SENT: "发出收费通知",
+    CaseEventType.FEE_PAID: "缴费",
+    CaseEventType.DELAY_SET: "延迟答复",
+    CaseEventType.ANSWERED: "答复",
+    CaseEventType.DEEMED_ABANDONED: "视为放弃",
+    CaseEventType.WITHDRAWN: "撤回",
+    CaseEventType.CORRECTED: "更正",
+}
+
+_CLOCK_TYPES = {
+    CaseEventType.SUPPLEMENT_REQUESTED: clk.EventType.SUPPLEMENT_REQUESTED,
+    CaseEventType.SUPPLEMENT_RECEIVED: clk.EventType.SUPPLEMENT_RECEIVED,
+    CaseEventType.CONSULTATION_STARTED: clk.EventType.CONSULTATION_STARTED,
+    CaseEventType.CONSULTATION_ENDED: clk.EventType.CONSULTATION_ENDED,
+    CaseEventType.EXTENSION_GRANTED: clk.EventType.EXTENSION_GRANTED,
+    CaseEventType.FEE_NOTICE_SENT: clk.EventType.FEE_NOTICE_SENT,
+    CaseEventType.FEE_PAID: clk.EventType.FEE_PAID,
+    CaseEventType.DELAY_SET: clk.EventType.DELAY_SET,
+    CaseEventType.ANSWERED: clk.EventType.ANSWERED,
+    CaseEventType.DEEMED_ABANDONED: clk.EventType.ANSWERED,
+    CaseEventType.WITHDRAWN: clk.EventType.ANSWERED,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user name (or system) and the role the action is judged by."""
+
+    name: str
+    role: Role
+
+
+SYSTEM = Actor("system", Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """One immutable fact in a case's life."""
+
+    type: CaseEventType
+    on: dt.date  # the date it takes legal effect (Asia/Shanghai)
+    at: dt.datetime  # when it was recorded (timezone-aware UTC)
+    actor: str
+    role: Role
+    reason: str = ""
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_clock(self) -> clk.ClockEvent | None:
+        """The clock's view of this event, or None when it does not move the clock."""
+        kind = _CLOCK_TYPES.get(self.type)
+        if kind is None:
+            return None
+        p = self.payload
+        return clk.ClockEvent(
+            type=kind,
+            on=self.on,
+            applicant_days=p.get("applicant_days"),
+            kind=clk.ConsultationKind(p["kind"]) if p.get("kind") else None,
+            party=p.get("party"),
+            workdays=p.get("workdays"),
+            due=dt.date.fromisoformat(p["due"]) if p.get("due") else None,
+        )
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    type: ApplicantType
+    id_kind: str = "other"  # resident_id | credit_code | other
+    id_number: str = ""
+    contact: str = ""
+
+
+@dataclass
+class Case:
+    """An application's facts and state, derived from its events."""
+
+    case_no: str
+    agency: str
+    applicant: Applicant
+    channel: Channel
+    received_on: dt.date
+    content: str
+    requested_form: str = ""
+    assignee: str | None = None
+    state: CaseState = CaseState.IN_PROGRESS
+    outcome: Outcome | None = None
+    concluded_on: dt.date | None = None
+    imported: bool = False
+    pending_extension: int | None = None
+    supplement_days: int = clk.DEFAULT_SUPPLEMENT_DAYS
+    events: list[CaseEvent] = field(default_factory=list)
+
+    # -- rebuilding ------------------------------------------------------------------
+
+    @classmethod
+    def from_events(cls, events: Iterable[CaseEvent]) -> Case:
+        """Replay stored events; the first must be `registered` or `imported`."""
+        events = list(events)
+        if not events or events[0].type not in (CaseEventType.REGISTERED, CaseEventType.IMPORTED):
+            raise DomainError("案件事件应以登记或导入开始", field="events", rule="事件顺序")
+        p = events[0].payload
+        case = cls(
+            case_no=p["case_no"],
+            agency=p["agency"],
+            applicant=Applicant(
+                name=p["applicant_name"],
+                type=ApplicantType(p["applicant_type"]),
+                id_kind=p.get("id_kind", "other"),
+                id_number=p.get("id_number", ""),
+                contact=p.get("contact", ""),
+            ),
+            channel=Channel(p["channel"]),
+            received_on=dt.date.fromisoformat(p["received_on"]),
+            content=p.get("content", ""),
+            requested_form=p.get("requested_form", ""),
+            assignee=p.get("assignee"),
+            supplement_days=p.get("supplement_days", clk.DEFAULT_SUPPLEMENT_DAYS),
+        )
+        for event in events:
+            case._apply(event)
+        return case
+
+    def _apply(self, event: CaseEvent) -> None:
+        """Move the projection by one event (no guards: stored events are already valid)."""
+        t, p = event.type, event.payload
+        self.events.append(event)
+        if t is CaseEventType.IMPORTED:
+            self.imported = True
+            if p.get("outcome"):
+                self.outcome = Outcome(p["outcome"])
+                self.concluded_on = dt.date.fromisoformat(p["concluded_on"])
+                self.state = CaseState.CONCLUDED
+        elif t is CaseEventType.ASSIGNED:
+            self.assignee = p["assignee"]
+        elif t is CaseEventType.SUPPLEMENT_REQUESTED:
+            self.state = CaseState.AWAITING_SUPPLEMENT
+        elif t in (CaseEventType.SUPPLEMENT_RECEIVED, CaseEventType.FEE_PAID):
+            self.state = CaseState.IN_PROGRESS
+        elif t is CaseEventType.CONSULTATION_STARTED:
+            self.state = CaseState.IN_CONSULTATION
+        elif t is CaseEventType.CONSULTATION_ENDED:
+            self.state = (
+                CaseState.IN_CONSULTATION if self._open_consultations() else CaseState.IN_PROGRESS
+            )
+        elif t is CaseEventType.EXTENSION_REQUESTED:
+            self.pending_extension = p["workdays"]
+        elif t in (CaseEventType.EXTENSION_GRANTED, CaseEventType.EXTENSION_REFUSED):
+            self.pending_extension = None
+        elif t is CaseEventType.FEE_NOTICE_SENT:
+            self.state = CaseState.AWAITING_FEE
+        elif t in (CaseEventType.ANSWERED, CaseEventType.DEEMED_ABANDONED, CaseEventType.WITHDRAWN):
+            self.outcome = Outcome(p["outcome"])
+            self.concluded_on = event.on
+            self.state = {
+                CaseEventType.ANSWERED: CaseState.CONCLUDED,
+                CaseEventType.DEEMED_ABANDONED: CaseState.DEEMED_ABANDONED,
+                CaseEventType.WITHDRAWN: CaseState.WITHDRAWN,
+            }[t]
+        elif t is CaseEventType.CORRECTED:
+            if "applicant_type" in p:
+                self.applicant = _replace_type(self.applicant, ApplicantType(p["applicant_type"]))
+            if "outcome" in p:
+                self.outcome = Outcome(p["outcome"])
+
+    def _open_consultations(self) -> int:
+        started = sum(1 for e in self.events if e.type is CaseEventType.CONSULTATION_STARTED)
+        ended = sum(1 for e in self.events if e.type is CaseEventType.CONSULTATION_ENDED)
+        return started - ended
+
+    # -- reading ---------------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in CLOSED_STATES
+
+    def clock_events(self) -> list[clk.ClockEvent]:
+        return [c for c in (e.to_clock() for e in self.events) if c is not None]
+
+    def clock(self, calendar: WorkCalendar) -> clk.ClockState:
+        """The deadline projection; an imported case has no clock history beyond D0."""
+        return clk.compute(
+            self.received_on,
+            self.clock_events(),
+            calendar,
+            supplement_days=self.supplement_days,
+        )
+
+    # -- actions ---------------------------------------------------------------------
+
+    def _event(
+        self,
+        type_: CaseEventType,
+        actor: Actor,
+        on: dt.date,
+        at: dt.datetime,
+        reason: str = "",
+        **payload: Any,
+    ) -> CaseEvent:
+        return CaseEvent(type_, on, at, actor.name, actor.role, reason, payload)
+
+    def _guard_open(self, action: str) -> None:
+        if not self.is_open:
+            raise DomainError(
+                f"案件 {self.case_no} 已{STATE_LABELS[self.state]}，不能再{action}",
+                field="state",
+                rule="已办结案件不可变更",
+            )
+
+    def _guard_acting_role(self, actor: Actor, action: str) -> None:
+        if actor.role is Role.ADMIN and actor is not SYSTEM:
+            raise DomainError(f"系统管理员不办理案件，不能{action}", field="actor", rule="角色权限")
+
+    def _commit(self, event: CaseEvent, calendar: WorkCalendar) -> CaseEvent:
+        """Validate the event against the clock, then apply it."""
+        if event.to_clock() is not None:
+            clk.compute(
+                self.received_on,
+                [*self.clock_events(), event.to_clock()],
+                calendar,
+                supplement_days=self.supplement_days,
+            )
+        self._apply(event)
+        return event
+
+    def act(
+        self,
+        type_: CaseEventType,
+        actor: Actor,
+        on: dt.date,
+        at: dt.datetime,
+        calendar: WorkCalendar,
+        *,
+        reason: str = "",
+        **payload: Any,
+    ) -> CaseEvent:
+        """Apply one action of the state machine after its guards; returns the new event."""
+        label = EVENT_TYPE_LABELS[type_]
+        if type_ in (CaseEventType.REGISTERED, CaseEventType.IMPORTED):
+            raise DomainError("登记和导入只能用于新案件", field="type", rule="事件顺序")
+        if type_ is not CaseEventType.CORRECTED:
+            self._guard_open(label)
+        self._guard_acting_role(actor, label)
+        if on < self.received_on:
+            raise DomainError(
+                f"{label}日期 {on.isoformat()} 早于收到申请之日 {self.received_on.isoformat()}",
+                field="on",
+                rule="事件顺序",
+            )
+        guard = _GUARDS.get(type_)
+        if guard is not None:
+            payload = guard(self, actor, on, reason, dict(payload), calendar)
+        return self._commit(self._event(type_, actor, on, at, reason, **payload), calendar)
+
+
+def _replace_type(applicant: Applicant, new_type: ApplicantType) -> Applicant:
+    return Applicant(
+        applicant.name, new_type, applicant.id_kind, applicant.id_number, applicant.contact
+    )
+
+
+def _require_reason(reason: str, label: str) -> None:
+    if not reason.strip():
+        raise DomainError(f"{label}须填写理由（reason）", field="reason", rule="须说明理由")
+
+
+def _guard_assign(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    if not str(p.get("assignee") or "").strip():
+        raise DomainError("须指定经办人（assignee）", field="assignee", rule="必填")
+    return p
+
+
+def _guard_extension_request(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    _require_reason(reason, "申请延期")
+    if case.pending_extension is not None:
+        raise DomainError("已有待审批的延期申请", field="workdays", rule="《条例》第三十三条")
+    n = p.get("workdays")
+    if not isinstance(n, int) or not 1 <= n <= clk.MAX_EXTENSION_WORKDAYS:
+        raise DomainError(
+            f"延长的期限（workdays）应为1至{clk.MAX_EXTENSION_WORKDAYS}个工作日，实为{n}",
+            field="workdays",
+            rule="《条例》第三十三条",
+        )
+    if any(e.type is CaseEventType.EXTENSION_GRANTED for e in case.events):
+        raise DomainError(
+            "延期答复只能一次，本申请已延期过", field="workdays", rule="《条例》第三十三条"
+        )
+    return p
+
+
+def _guard_extension_decision(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    if actor.role is not Role.OFFICE_HEAD:
+        raise DomainError(
+            f"延期须经政府信息公开工作机构负责人批准，{actor.name}（{ROLE_LABELS[actor.role]}）无权审批",
+            field="approver",
+            rule="《条例》第三十三条",
+        )
+    if case.pending_extension is None and "workdays" not in p:
+        raise DomainError("没有待审批的延期申请", field="workdays", rule="《条例》第三十三条")
+    p.setdefault("workdays", case.pending_extension)
+    p["approver"] = actor.name
+    return p
+
+
+def _guard_extension_refusal(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    p = _guard_extension_decision(case, actor, on, reason, p, calendar)
+    p.pop("workdays", None)
+    return p
+
+
+def _guard_delay(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    _require_reason(reason, "延迟答复")
+    if isinstance(p.get("due"), dt.date):
+        p["due"] = p["due"].isoformat()
+    return p
+
+
+def _guard_conclusion(allowed: frozenset[Outcome] | None, default: Outcome | None):
+    def guard(
+        case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+    ) -> dict:
+        outcome = p.get("outcome") or default
+        if outcome is None:
+            raise DomainError(
+                "须选择办理结果（outcome）", field="outcome", rule="《条例》第三十六条"
+            )
+        outcome = Outcome(outcome)
+        if allowed is not None and outcome not in allowed:
+            names = "、".join(o.value for o in allowed)
+            raise DomainError(f"此操作的办理结果只能是 {names}", field="outcome", rule="RULES §2.3")
+        p["outcome"] = outcome.value
+        return p
+
+    return guard
+
+
+def _guard_abandoned(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    state = case.clock(calendar)
+    waiting = {
+        CaseState.AWAITING_SUPPLEMENT: Outcome("other.no_supplement"),
+        CaseState.AWAITING_FEE: Outcome("other.fee_unpaid"),
+    }.get(case.state)
+    if waiting is None:
+        raise DomainError(
+            "只有待补正或待缴费的案件才能视为放弃", field="state", rule="《条例》第三十条"
+        )
+    if state is not None and state.waiting_due is not None and on <= state.waiting_due:
+        raise DomainError(
+            f"申请人的期限至 {state.waiting_due.isoformat()} 才届满，届满前不能视为放弃",
+            field="on",
+            rule="《条例》第三十条",
+        )
+    p["outcome"] = waiting.value
+    return p
+
+
+def _guard_correction(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    _require_reason(reason, "更正")
+    fields = {k: v for k, v in p.items() if k in ("applicant_type", "outcome") and v}
+    if not fields:
+        raise DomainError("须指定要更正的申请人类型或办理结果", field="payload", rule="更正")
+    if "applicant_type" in fields:
+        fields["applicant_type"] = ApplicantType(fields["applicant_type"]).value
+    if "outcome" in fields:
+        if case.outcome is None:
+            raise DomainError("未办结的案件没有办理结果可更正", field="outcome", rule="更正")
+        fields["outcome"] = Outcome(fields["outcome"]).value
+    return fields
+
+
+_GUARDS = {
+    CaseEventType.ASSIGNED: _guard_assign,
+    CaseEventType.EXTENSION_REQUESTED: _guard_extension_request,
+    CaseEventType.EXTENSION_GRANTED: _guard_extension_decision,
+    CaseEventType.EXTENSION_REFUSED: _guard_extension_refusal,
+    CaseEventType.DELAY_SET: _guard_delay,
+    CaseEventType.ANSWERED: _guard_conclusion(None, None),
+    CaseEventType.WITHDRAWN: _guard_conclusion(
+        frozenset({Outcome("other.other")}), Outcome("other.other")
+    ),
+    CaseEventType.DEEMED_ABANDONED: _guard_abandoned,
+    CaseEventType.CORRECTED: _guard_correction,
+}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What an office records when an application arrives (RULES §2.1)."""
+
+    case_no: str
+    agency: str
+    applicant_name: str
+    applicant_type: str
+    channel: str
+    received_on: dt.date
+    content: str
+    id_kind: str = "other"
+    id_number: str = ""
+    contact: str = ""
+    requested_form: str = ""
+    assignee: str | None = None
+    supplement_days: int = clk.DEFAULT_SUPPLEMENT_DAYS
+
+
+def register(
+    form: Registration,
+    actor: Actor,
+    at: dt.datetime,
+    today: dt.date,
+    *,
+    imported: bool = False,
+    outcome: str | None = None,
+    concluded_on: dt.date | None = None,
+) -> tuple[Case, CaseEvent]:
+    """Validate a new application and return the case with its first event.
+
+    `imported` marks a case brought in from an existing ledger: its outcome and conclusion date
+    are kept as historical facts; the engine records no steps it was not told about.
+    """
+    for name, value in (("applicant_name", form.applicant_name), ("content", form.content)):
+        if not str(value or "").strip():
+            label = {"applicant_name": "申请人", "content": "申请内容"}[name]
+            raise DomainError(f"{label}（{name}）不能为空", field=name, rule="必填")
+    applicant_type = parse_applicant_type(form.applicant_type)
+    channel = parse_channel(form.channel)
+    if form.received_on > today:
+        raise DomainError(
+            f"收到申请日期（received_on）{form.received_on.isoformat()} 晚于今天 {today.isoformat()}",
+            field="received_on",
+            rule="日期不能在未来",
+        )
+    id_number = check_identity(form.id_kind, form.id_number) if form.id_number else ""
+    if not 1 <= form.supplement_days <= 60:
+        raise DomainError(
+            "补正期限（supplement_days）应为1至60个工作日",
+            field="supplement_days",
+            rule="合理的补正期限",
+        )
+    payload: dict[str, Any] = {
+        "case_no": form.case_no,
+        "agency": form.agency,
+        "applicant_name": form.applicant_name.strip(),
+        "applicant_type": applicant_type.value,
+        "id_kind": form.id_kind,
+        "id_number": id_number,
+        "contact": form.contact,
+        "channel": channel.value,
+        "received_on": form.received_on.isoformat(),
+        "content": form.content.strip(),
+        "requested_form": form.requested_form,
+        "assignee": form.assignee,
+        "supplement_days": form.supplement_days,
+    }
+    if imported and outcome:
+        parsed = parse_outcome(outcome)
+        if concluded_on is None:
+            raise DomainError(
+                "已有办理结果的案件须填写答复日期（concluded_on）",
+                field="concluded_on",
+                rule="必填",
+            )
+        if concluded_on < form.received_on:
+            raise DomainError(
+                f"答复日期（concluded_on）{concluded_on.isoformat()} 早于收到申请日期 {form.received_on.isoformat()}",
+                field="concluded_on",
+                rule="事件顺序",
+            )
+        if concluded_on > today:
+            raise DomainError(
+                f"答复日期（concluded_on）{concluded_on.isoformat()} 晚于今天",
+                field="concluded_on",
+                rule="日期不能在未来",
+            )
+        payload["outcome"] = parsed.value
+        payload["concluded_on"] = concluded_on.isoformat()
+    elif concluded_on is not None:
+        raise DomainError(
+            "填写了答复日期（concluded_on）却没有办理结果（outcome）", field="outcome", rule="必填"
+        )
+    type_ = CaseEventType.IMPORTED if imported else CaseEventType.REGISTERED
+    event = CaseEvent(type_, form.received_on, at, actor.name, actor.role, "", payload)
+    return Case.from_events([event]), event
