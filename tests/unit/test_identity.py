@@ -103,7 +103,9 @@ def test_bad_resident_ids(number: str, words: str) -> None:
 
 
 def test_resident_id_error_names_the_callers_field() -> None:
-    _refused(lambda: check_resident_id("110105194912310021", field="agent_id_number"), "agent_id_number")
+    _refused(
+        lambda: check_resident_id("110105194912310021", field="agent_id_number"), "agent_id_number"
+    )
 
 
 @pytest.mark.parametrize(

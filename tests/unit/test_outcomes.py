@@ -131,7 +131,8 @@ RULES_OUTCOMES = [
 
 def test_applicant_types_match_rules() -> None:
     assert [(a.value, a.label, a.short_label) for a in APPLICANT_TYPES] == RULES_APPLICANTS
-    assert REPORT_COLUMNS == (*(code for code, _, _ in RULES_APPLICANTS), "total")
+    expected_columns = (*(code for code, _, _ in RULES_APPLICANTS), "total")
+    assert expected_columns == REPORT_COLUMNS
 
 
 def test_channels_match_rules() -> None:
