@@ -1,0 +1,193 @@
+"""The calendar in the database: seeding, notices, overrides, status, and recomputing cases.
+
+The calendar table holds every dated entry with its source (package / notice / manual), who
+loaded it and when. Coverage is the end of the last year whose schedule came from the
+package or a State Council notice. Any change to the table recomputes every open case's
+projection in the same transaction and records each due date that moved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session
+
+from domain.calendar import (
+    CalendarEntry,
+    EntryKind,
+    EntrySource,
+    WorkCalendar,
+    package_entries,
+)
+from domain.errors import DomainError
+from domain.notice import ParsedNotice
+from services.clock_time import now_utc, today_shanghai
+from store.db import read_session, write_session
+from store.models import CalendarEntryRow
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    """Build the calendar from the table (the package's data when the table is empty)."""
+    rows = session.execute(select(CalendarEntryRow)).scalars().all()
+    if not rows:
+        return WorkCalendar.from_package()
+    entries = [CalendarEntry(r.day, EntryKind(r.kind), r.name, EntrySource(r.source)) for r in rows]
+    official_years = [
+        r.schedule_year for r in rows if r.source in (EntrySource.PACKAGE, EntrySource.NOTICE)
+    ]
+    return WorkCalendar(entries, dt.date(max(official_years), 12, 31))
+
+
+def seed_package(session: Session, loaded_by: str) -> int:
+    """Load the bundled package's entries once; returns how many were added."""
+    exists = session.execute(
+        select(func.count())
+        .select_from(CalendarEntryRow)
+        .where(CalendarEntryRow.source == "package")
+    ).scalar_one()
+    if exists:
+        return 0
+    now = now_utc()
+    entries = package_entries()
+    session.add_all(
+        CalendarEntryRow(
+            day=e.day,
+            kind=e.kind.value,
+            name=e.name,
+            source=e.source.value,
+            schedule_year=_schedule_year(e.day, e.kind),
+            loaded_by=loaded_by,
+            loaded_at=now,
+        )
+        for e in entries
+    )
+    return len(entries)
+
+
+def _schedule_year(day: dt.date, kind: EntryKind) -> int:
+    """A late-December make-up day can belong to next year's schedule; the year is what counts
+    for coverage, and the package's own years are whole, so the day's year is right here."""
+    return day.year
+
+
+@dataclass(frozen=True)
+class CalendarChange:
+    """What a calendar change did: entries written and due dates that moved."""
+
+    added: int
+    replaced: int
+    moved: list[tuple[str, dt.date | None, dt.date | None, int]]  # case_no, old, new, shift
+
+
+def import_notice(engine: Engine, notice: ParsedNotice, loaded_by: str) -> CalendarChange:
+    """Replace the notice entries of the notice's year and recompute every open case."""
+    from services.recompute import recompute_open_cases
+
+    if notice.problems:
+        raise DomainError(
+            "通知中有无法识别的内容，未导入：\n" + "\n".join(notice.problems),
+            field="notice",
+            rule="通知格式",
+        )
+    with write_session(engine) as session:
+        replaced = session.execute(
+            delete(CalendarEntryRow).where(
+                CalendarEntryRow.source == "notice", CalendarEntryRow.schedule_year == notice.year
+            )
+        ).rowcount
+        now = now_utc()
+        rows = [(d, EntryKind.HOLIDAY) for d in notice.holidays]
+        rows += [(d, EntryKind.WORKDAY) for d in notice.workdays]
+        names = {day: label for label, first, last in notice.blocks for day in _span(first, last)}
+        session.add_all(
+            CalendarEntryRow(
+                day=day,
+                kind=kind.value,
+                name=names.get(day, "") if kind is EntryKind.HOLIDAY else "调休上班",
+                source="notice",
+                schedule_year=notice.year,
+                loaded_by=loaded_by,
+                loaded_at=now,
+            )
+            for day, kind in rows
+        )
+        session.flush()
+        moved = recompute_open_cases(session, f"导入{notice.year}年节假日安排通知")
+    return CalendarChange(len(rows), replaced or 0, moved)
+
+
+def set_override(
+    engine: Engine, day: dt.date, kind: EntryKind, name: str, loaded_by: str
+) -> CalendarChange:
+    """An administrator's manual entry for one day (replacing an earlier manual one)."""
+    from services.recompute import recompute_open_cases
+
+    with write_session(engine) as session:
+        replaced = session.execute(
+            delete(CalendarEntryRow).where(
+                CalendarEntryRow.source == "manual", CalendarEntryRow.day == day
+            )
+        ).rowcount
+        session.add(
+            CalendarEntryRow(
+                day=day,
+                kind=kind.value,
+                name=name,
+                source="manual",
+                schedule_year=day.year,
+                loaded_by=loaded_by,
+                loaded_at=now_utc(),
+            )
+        )
+        session.flush()
+        label = "调休上班" if kind is EntryKind.WORKDAY else "放假"
+        moved = recompute_open_cases(session, f"人工调整 {day.isoformat()} 为{label}")
+    return CalendarChange(1, replaced or 0, moved)
+
+
+def _span(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    coverage: dt.date
+    provisional_from: dt.date
+    entries: dict[str, int]
+    warning: str | None
+
+
+def calendar_status(engine: Engine, today: dt.date | None = None) -> CalendarStatus:
+    """Coverage, counts by source, and the warning administrators get from 1 November on."""
+    today = today or today_shanghai()
+    with read_session(engine) as session:
+        calendar = load_calendar(session)
+        counts = dict(
+            session.execute(
+                select(CalendarEntryRow.source, func.count()).group_by(CalendarEntryRow.source)
+            ).all()
+        )
+    return CalendarStatus(
+        calendar.coverage, calendar.provisional_from, counts, coverage_warning(calendar, today)
+    )
+
+
+def coverage_warning(calendar: WorkCalendar, today: dt.date) -> str | None:
+    """From 1 November, warn while next year's schedule is not loaded; past coverage, always."""
+    next_year = today.year + 1
+    if calendar.coverage >= dt.date(next_year, 12, 31):
+        return None
+    if today > calendar.coverage:
+        return (
+            f"警告：节假日安排只加载到 {calendar.coverage.isoformat()}，今天已超出，"
+            "所有期限均按法定假日推算（暂定）。请尽快导入国务院办公厅的节假日安排通知。"
+        )
+    if today >= dt.date(today.year, 11, 1) and calendar.coverage < dt.date(next_year, 12, 31):
+        return (
+            f"警告：尚未加载{next_year}年节假日安排（当前只到 {calendar.coverage.isoformat()}）。"
+            f"涉及 {calendar.provisional_from.isoformat()} 以后的期限为暂定；"
+            f"国务院办公厅通知发布后请执行 ogi calendar import-notice 导入。"
+        )
+    return None

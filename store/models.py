@@ -1,0 +1,210 @@
+"""The database tables (SQLAlchemy 2.x), the same on SQLite and PostgreSQL.
+
+The case row is a projection of its append-only events; `version` counts the events and is
+how two people acting on one case at once are told apart (exactly one wins). Case numbers
+come from `case_counters`, one row per agency and year, incremented inside the registering
+transaction, so a rolled-back registration leaves no gap and two at once never share a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JsonType}
+
+
+class Agency(Base):
+    """An agency in the tree: 区政府, its departments and 街道."""
+
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    supplement_days: Mapped[int] = mapped_column(Integer, default=15)
+    case_no_format: Mapped[str] = mapped_column(String(100))
+    auto_close_abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseCounter(Base):
+    """The last case number issued per agency and year."""
+
+    __tablename__ = "case_counters"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseRow(Base):
+    """A case's facts and its deadline projection."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(80), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_type: Mapped[str] = mapped_column(String(20))
+    id_kind: Mapped[str] = mapped_column(String(20), default="other")
+    id_number: Mapped[str] = mapped_column(String(40), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    content: Mapped[str] = mapped_column(Text)
+    requested_form: Mapped[str] = mapped_column(String(100), default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    concluded_on: Mapped[dt.date | None] = mapped_column(Date)
+    # projection of the clock
+    due: Mapped[dt.date | None] = mapped_column(Date)
+    clock: Mapped[str] = mapped_column(String(10))
+    waiting_for: Mapped[str | None] = mapped_column(String(20))
+    waiting_due: Mapped[dt.date | None] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    next_reminder_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_cases_agency_state_due", "agency_id", "state", "due"),
+        Index("ix_cases_received_on", "received_on"),
+        Index("ix_cases_concluded_on", "concluded_on"),
+        Index("ix_cases_assignee", "assignee_id"),
+    )
+
+
+class CaseEventRow(Base):
+    """One event of a case; append-only (database triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(30))
+    on: Mapped[dt.date] = mapped_column(Date)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+
+
+class CalendarEntryRow(Base):
+    """A dated holiday or make-up working day, with where it came from and who loaded it."""
+
+    __tablename__ = "calendar_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(60), default="")
+    source: Mapped[str] = mapped_column(String(10))
+    schedule_year: Mapped[int] = mapped_column(Integer)
+    loaded_by: Mapped[str] = mapped_column(String(60))
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("day", "source", name="uq_calendar_entries_day_source"),)
+
+
+class DueChange(Base):
+    """A due date moved by a calendar change; the caseworker is told (a later dispatcher)."""
+
+    __tablename__ = "due_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    old_due: Mapped[dt.date | None] = mapped_column(Date)
+    new_due: Mapped[dt.date | None] = mapped_column(Date)
+    shift_days: Mapped[int] = mapped_column(Integer)
+    cause: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FeeRecord(Base):
+    """A fee notice and its payment (信息处理费)."""
+
+    __tablename__ = "fee_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    method: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount_yuan: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    payer_identity: Mapped[str] = mapped_column(String(40), default="")
+    notice_on: Mapped[dt.date] = mapped_column(Date)
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    breakdown: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class YearLedger(Base):
+    """Cases carried out of a year, as recorded by the year-end close."""
+
+    __tablename__ = "year_ledger"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    applicant_type: Mapped[str] = mapped_column(String(20))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("year", "case_id", name="uq_year_ledger_year_case"),)
+
+
+class Outbox(Base):
+    """Notifications written in the same transaction as the change that causes them."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(200))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
