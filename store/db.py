@@ -13,10 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
@@ -82,7 +78,10 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+    """Alembic's configuration pointing at our migrations (imported lazily: CLI start-up)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -91,11 +90,16 @@ def alembic_config(engine: Engine) -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (safe to run on an up-to-date database)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
 def schema_is_current(engine: Engine) -> bool:
     """Whether the database exists and its schema is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()

@@ -9,7 +9,7 @@ loop, lunardate and the 清明 solar-term formula as the oracle of the provision
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import chinese_calendar
 import pytest
@@ -187,7 +187,9 @@ edge_date = st.one_of(
     st.dates(min_value=D(2003, 10, 1), max_value=D(2004, 3, 1)),
     st.dates(min_value=D(2026, 10, 1), max_value=D(2027, 3, 1)),
 )
-some_date = st.one_of(any_date, edge_date, st.dates(min_value=D(2004, 1, 1), max_value=D(2026, 12, 31)))
+some_date = st.one_of(
+    any_date, edge_date, st.dates(min_value=D(2004, 1, 1), max_value=D(2026, 12, 31))
+)
 count = st.integers(min_value=1, max_value=60)
 
 
@@ -235,7 +237,7 @@ def test_add_is_strictly_monotone_in_n(day: dt.date, a: int, b: int) -> None:
 def test_result_is_a_working_day(day: dt.date, n: int) -> None:
     result = CAL.add_workdays(day, n).day
     assert CAL.is_workday(result).workday
-    # …and exactly n-1 working days lie strictly between.
+    # …and exactly n working days lie in (day, result].
     between = [d for d in days(day + dt.timedelta(days=1), result) if CAL.is_workday(d).workday]
     assert len(between) == n
 
@@ -406,7 +408,7 @@ def test_manual_overrides_notice_and_package_whatever_the_order() -> None:
         lambda: CAL.describe(D(2150, 1, 1)),
     ],
 )
-def test_out_of_range_is_a_domain_error(call) -> None:  # noqa: ANN001
+def test_out_of_range_is_a_domain_error(call: Callable[[], object]) -> None:
     with pytest.raises(DomainError) as info:
         call()
     assert info.value.rule is not None
@@ -426,9 +428,7 @@ def test_huge_count_is_a_domain_error() -> None:
         CAL.add_workdays(D(2050, 1, 1), 10**9)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: statutory_holidays(2100) leaks lunardate's ValueError"
-)
+@pytest.mark.xfail(strict=True, reason="bug: statutory_holidays(2100) leaks lunardate's ValueError")
 def test_statutory_holidays_out_of_range_is_a_domain_error() -> None:
     with pytest.raises(DomainError):
         statutory_holidays(2100)

@@ -1,0 +1,106 @@
+"""`ogi init`, `ogi agency …`, `ogi user …`: setting up an installation."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from cli.common import JsonOption, engine
+from cli.output import console, print_json
+from services import directory
+from services.setup import initialise
+
+agency_app = typer.Typer(help="机关（区政府、部门、街道）", no_args_is_help=True)
+user_app = typer.Typer(help="用户（经办人、主管、负责人、管理员）", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init", help="创建或升级数据库、加载日历、创建首个机关和管理员（可重复运行）")(init)
+    app.add_typer(agency_app, name="agency")
+    app.add_typer(user_app, name="user")
+
+
+def init(
+    agency: str = typer.Option(..., "--agency", help="首个机关的代码，如 lixia"),
+    agency_name: str = typer.Option(
+        ..., "--agency-name", help="首个机关的名称，如 济南市历下区人民政府"
+    ),
+    prefix: str = typer.Option(None, "--prefix", help="案件编号前缀，如 历下政公开；默认机关名称"),
+    admin: str = typer.Option("admin", "--admin", help="管理员用户名"),
+    admin_name: str = typer.Option("系统管理员", "--admin-name", help="管理员姓名"),
+) -> None:
+    """Non-interactive and idempotent: a second run changes nothing that exists."""
+    result = initialise(
+        engine(), agency, agency_name, prefix=prefix, admin=admin, admin_name=admin_name
+    )
+    for line in result:
+        console.print(line)
+
+
+@agency_app.command("add")
+def agency_add(
+    code: str = typer.Argument(..., help="机关代码（字母、数字、下划线）"),
+    name: str = typer.Argument(..., help="机关名称"),
+    parent: str = typer.Option(None, "--parent", help="上级机关代码"),
+    prefix: str = typer.Option(None, "--prefix", help="案件编号前缀"),
+    supplement_days: int = typer.Option(15, "--supplement-days", help="默认补正期限（工作日）"),
+    case_no_format: str = typer.Option(
+        None, "--case-no-format", help="编号格式，如 {prefix}〔{year}〕第{seq:04d}号"
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    info = directory.add_agency(
+        engine(),
+        code,
+        name,
+        parent=parent,
+        prefix=prefix,
+        supplement_days=supplement_days,
+        case_no_format=case_no_format,
+    )
+    if as_json:
+        print_json(info.__dict__)
+    else:
+        console.print(f"已添加机关 {info.code}（{info.name}），编号格式 {info.case_no_format}")
+
+
+@agency_app.command("list")
+def agency_list(as_json: bool = JsonOption) -> None:
+    rows = directory.list_agencies(engine())
+    if as_json:
+        print_json([r.__dict__ for r in rows])
+        return
+    table = Table("代码", "名称", "上级", "补正期限", "编号格式")
+    for r in rows:
+        table.add_row(r.code, r.name, r.parent or "", str(r.supplement_days), r.case_no_format)
+    console.print(table)
+
+
+@user_app.command("add")
+def user_add(
+    username: str = typer.Argument(..., help="用户名"),
+    display_name: str = typer.Option("", "--name", help="姓名"),
+    role: str = typer.Option(..., "--role", help="caseworker / supervisor / office_head / admin"),
+    agency: str = typer.Option(..., "--agency", help="所属机关代码"),
+    email: str = typer.Option("", "--email", help="邮箱"),
+    as_json: bool = JsonOption,
+) -> None:
+    info = directory.add_user(engine(), username, display_name, role, agency, email)
+    if as_json:
+        print_json(info.__dict__)
+    else:
+        console.print(
+            f"已添加用户 {info.username}（{info.display_name}，{info.role}，{info.agency}）"
+        )
+
+
+@user_app.command("list")
+def user_list(agency: str = typer.Option(None, "--agency"), as_json: bool = JsonOption) -> None:
+    rows = directory.list_users(engine(), agency)
+    if as_json:
+        print_json([r.__dict__ for r in rows])
+        return
+    table = Table("用户名", "姓名", "角色", "机关", "邮箱")
+    for r in rows:
+        table.add_row(r.username, r.display_name, r.role, r.agency, r.email)
+    console.print(table)

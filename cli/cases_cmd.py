@@ -1,0 +1,389 @@
+"""`ogi case …` and `ogi export`: registering, acting on and reading cases."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from cli.common import JsonOption, UserOption, acting_user, engine
+from cli.output import EXIT_USAGE, console, err_console, fail, parse_date, print_json
+from domain.case import STATE_LABELS, CaseEventType, CaseState
+from domain.outcomes import Outcome
+from services import cases as case_service
+from services.queries import CaseFilter, list_cases
+
+app = typer.Typer(no_args_is_help=True)
+
+OnOption = typer.Option(None, "--on", help="发生日期 YYYY-MM-DD（默认今天）")
+ReasonOption = typer.Option("", "--reason", help="理由或说明")
+VersionOption = typer.Option(
+    None, "--expect-version", help="你看到的案件版本号；若已被他人修改则拒绝（防止并发覆盖）"
+)
+
+
+def _state_label(state: str) -> str:
+    try:
+        return STATE_LABELS[CaseState(state)]
+    except ValueError:
+        return state
+
+
+@app.command("register")
+def register(
+    agency: str = typer.Option(..., "--agency", help="受理机关代码"),
+    applicant: str = typer.Option(..., "--applicant", help="申请人姓名或名称"),
+    applicant_type: str = typer.Option(
+        ..., "--applicant-type", help="申请人类型：代码或中文，如 natural_person / 自然人"
+    ),
+    channel: str = typer.Option(
+        ..., "--channel", help="申请方式：in_person / mail / online / fax / other 或中文"
+    ),
+    received_on: str = typer.Option(..., "--received-on", help="收到申请之日 YYYY-MM-DD"),
+    content: str = typer.Option(..., "--content", help="申请公开的内容"),
+    id_kind: str = typer.Option(
+        "other", "--id-kind", help="证件类型：resident_id / credit_code / other"
+    ),
+    id_number: str = typer.Option("", "--id-number", help="证件号码"),
+    contact: str = typer.Option("", "--contact", help="联系方式"),
+    requested_form: str = typer.Option("", "--form", help="要求的提供方式，如 纸质、电子邮件"),
+    assignee: str = typer.Option(None, "--assignee", help="经办人用户名"),
+    user: str = UserOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Register a new application (RULES §2.1); identity numbers are checked."""
+    day = parse_date(received_on, "--received-on")
+    assert day is not None
+    new = case_service.NewCase(
+        agency=agency,
+        applicant_name=applicant,
+        applicant_type=applicant_type,
+        channel=channel,
+        received_on=day,
+        content=content,
+        id_kind=id_kind,
+        id_number=id_number,
+        contact=contact,
+        requested_form=requested_form,
+        assignee=assignee,
+    )
+    ref = case_service.register_case(engine(), new, acting_user(user))
+    _print_ref(ref, "已登记", as_json)
+
+
+def _print_ref(ref: case_service.CaseRef, verb: str, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "case_no": ref.case_no,
+                "version": ref.version,
+                "state": ref.state,
+                "due": ref.due,
+                "waiting_due": ref.waiting_due,
+                "provisional": ref.provisional,
+            }
+        )
+        return
+    due = ref.due.isoformat() if ref.due else "计时停止"
+    mark = "（暂定）" if ref.provisional else ""
+    waiting = f"，等待期限 {ref.waiting_due.isoformat()}" if ref.waiting_due else ""
+    console.print(
+        f"{verb} {ref.case_no}：{_state_label(ref.state)}，答复期限 {due}{mark}{waiting}，版本 {ref.version}"
+    )
+
+
+def _action(
+    name: str, event: CaseEventType, verb: str, doc: str, extra: dict[str, Any] | None = None
+) -> None:
+    """Define `ogi case NAME CASE_NO` for one state-machine action."""
+
+    def command(
+        case_no: str = typer.Argument(..., help="案件编号"),
+        on: str = OnOption,
+        reason: str = ReasonOption,
+        expect_version: int = VersionOption,
+        user: str = UserOption,
+        as_json: bool = JsonOption,
+        **options: Any,
+    ) -> None:
+        payload = {k: v for k, v in options.items() if v is not None}
+        if "due" in payload:
+            payload["due"] = parse_date(payload["due"], "--due")
+        ref = case_service.act(
+            engine(),
+            case_no,
+            event,
+            acting_user(user),
+            on=parse_date(on, "--on"),
+            reason=reason,
+            expected_version=expect_version,
+            **payload,
+        )
+        _print_ref(ref, verb, as_json)
+
+    command.__doc__ = doc
+    _with_options(command, extra or {})
+    app.command(name, help=doc)(command)
+
+
+def _with_options(function: Any, extra: dict[str, Any]) -> None:
+    """Give a generated command its action-specific options (Typer reads the signature)."""
+    import inspect
+
+    signature = inspect.signature(function)
+    params = [
+        p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    for option_name, (annotation, default) in extra.items():
+        params.append(
+            inspect.Parameter(
+                option_name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+            )
+        )
+    function.__signature__ = signature.replace(parameters=params)
+
+
+_action(
+    "assign",
+    CaseEventType.ASSIGNED,
+    "已分派",
+    "分派经办人",
+    {"assignee": (str, typer.Option(..., "--to", help="经办人用户名"))},
+)
+_action(
+    "request-supplement",
+    CaseEventType.SUPPLEMENT_REQUESTED,
+    "已告知补正",
+    "一次性告知补正（收到申请后7个工作日内）",
+    {
+        "applicant_days": (
+            int,
+            typer.Option(None, "--days", help="补正期限（工作日），默认按机关设置"),
+        )
+    },
+)
+_action(
+    "receive-supplement",
+    CaseEventType.SUPPLEMENT_RECEIVED,
+    "已收到补正",
+    "收到补正，答复期限重新计算",
+)
+_action(
+    "start-consultation",
+    CaseEventType.CONSULTATION_STARTED,
+    "已开始征求意见",
+    "征求第三方或其他机关意见（期限暂停）",
+    {
+        "kind": (
+            str,
+            typer.Option(
+                "third_party", "--kind", help="third_party（第三方）或 agency（其他机关）"
+            ),
+        ),
+        "party": (str, typer.Option(None, "--party", help="被征求意见方名称")),
+    },
+)
+_action(
+    "end-consultation",
+    CaseEventType.CONSULTATION_ENDED,
+    "征求意见已结束",
+    "征求意见结束（收到意见或期满），恢复计时",
+    {
+        "kind": (str, typer.Option(None, "--kind", help="third_party 或 agency")),
+        "party": (str, typer.Option(None, "--party", help="被征求意见方名称")),
+    },
+)
+_action(
+    "request-extension",
+    CaseEventType.EXTENSION_REQUESTED,
+    "已申请延期",
+    "申请延期（须说明理由，待负责人批准）",
+    {"workdays": (int, typer.Option(..., "--workdays", help="延长的工作日数（不超过20）"))},
+)
+_action(
+    "approve-extension",
+    CaseEventType.EXTENSION_GRANTED,
+    "已批准延期",
+    "批准延期（须政府信息公开工作机构负责人）",
+)
+_action("refuse-extension", CaseEventType.EXTENSION_REFUSED, "已不批准延期", "不批准延期申请")
+_action(
+    "send-fee-notice",
+    CaseEventType.FEE_NOTICE_SENT,
+    "已发出收费通知",
+    "发出信息处理费收费通知（期限停止）",
+    {
+        "method": (str, typer.Option(..., "--method", help="piece（按件）或 volume（按量）")),
+        "quantity": (int, typer.Option(..., "--quantity", help="件数或页数")),
+    },
+)
+_action("record-fee-paid", CaseEventType.FEE_PAID, "已缴费", "申请人已缴费，答复期限重新计算")
+_action(
+    "set-delay",
+    CaseEventType.DELAY_SET,
+    "已确定延迟答复期限",
+    "确定延迟答复的合理期限（《条例》第三十五条，须说明理由）",
+    {"due": (str, typer.Option(..., "--due", help="延迟答复的期限 YYYY-MM-DD"))},
+)
+_action(
+    "answer",
+    CaseEventType.ANSWERED,
+    "已答复",
+    "答复办结",
+    {
+        "outcome": (
+            str,
+            typer.Option(
+                ..., "--outcome", help="办理结果代码，如 disclosed / partial / unavailable.not_held"
+            ),
+        )
+    },
+)
+_action("abandon", CaseEventType.DEEMED_ABANDONED, "已视为放弃", "逾期不补正或不缴费，视为放弃申请")
+_action("withdraw", CaseEventType.WITHDRAWN, "已撤回", "申请人撤回申请")
+_action(
+    "correct",
+    CaseEventType.CORRECTED,
+    "已更正",
+    "更正申请人类型或办理结果（须说明理由）",
+    {
+        "applicant_type": (str, typer.Option(None, "--applicant-type", help="正确的申请人类型")),
+        "outcome": (str, typer.Option(None, "--outcome", help="正确的办理结果")),
+    },
+)
+
+
+@app.command("list")
+def list_cmd(
+    agency: str = typer.Option(None, "--agency", help="机关代码"),
+    region: bool = typer.Option(False, "--region", help="包括下级机关"),
+    assignee: str = typer.Option(None, "--assignee", help="经办人用户名"),
+    state: str = typer.Option(
+        None, "--state", help="状态：open / closed / in_progress / awaiting_supplement …"
+    ),
+    due_within: int = typer.Option(None, "--due-within", help="N 个工作日内到期"),
+    overdue: bool = typer.Option(False, "--overdue", help="只看已超期"),
+    as_json: bool = JsonOption,
+) -> None:
+    """The queue: cases sorted by due date."""
+    rows = list_cases(engine(), CaseFilter(agency, region, assignee, state, due_within, overdue))
+    if as_json:
+        print_json(rows)
+        return
+    print_queue(rows)
+
+
+def print_queue(rows: list[dict[str, Any]], title: str | None = None) -> None:
+    table = Table(
+        "案件编号", "申请人", "收到日期", "状态", "答复期限", "等待期限", "经办人", title=title
+    )
+    for r in rows:
+        due = r["due"] or "—"
+        if r.get("provisional") and r["due"]:
+            due += "（暂定）"
+        if r.get("overdue"):
+            due = f"[bold red]{due} 已超期[/bold red]"
+        table.add_row(
+            r["case_no"],
+            r["applicant_name"],
+            r["received_on"],
+            _state_label(r["state"]),
+            due,
+            r["waiting_due"] or "",
+            r["assignee"] or "",
+        )
+    console.print(table)
+    console.print(f"共 {len(rows)} 件")
+
+
+@app.command("show")
+def show_cmd(
+    case_no: str = typer.Argument(..., help="案件编号"), as_json: bool = JsonOption
+) -> None:
+    """A case: its facts, events, due date with its explanation, provisional warning."""
+    detail = case_service.show_case(engine(), case_no)
+    if as_json:
+        print_json({"case": detail.row, "events": detail.events, "clock": detail.clock})
+        return
+    r = detail.row
+    console.print(f"[bold]{r['case_no']}[/bold]  {_state_label(r['state'])}  版本 {r['version']}")
+    console.print(
+        f"申请人：{r['applicant_name']}（{r['applicant_type']}）  方式：{r['channel']}  收到：{r['received_on']}"
+    )
+    console.print(f"内容：{r['content']}")
+    console.print(f"经办人：{r['assignee'] or '未分派'}")
+    if r["outcome"]:
+        label = Outcome(r["outcome"]).row_label
+        console.print(f"办理结果：{label}（{r['concluded_on']}）")
+    console.print(f"答复期限：{r['due'] or '—'}  等待期限：{r['waiting_due'] or '—'}")
+    if detail.provisional_warning:
+        err_console.print(f"[bold yellow]注意：{detail.provisional_warning}[/bold yellow]")
+    if detail.explanation:
+        console.print("期限计算过程：")
+        for number, text in enumerate(detail.explanation, start=1):
+            console.print(f"  {number}. {text}", soft_wrap=True)
+    table = Table("#", "事件", "日期", "操作人", "理由", "内容", title="事件记录")
+    for e in detail.events:
+        payload = {
+            k: v for k, v in e["payload"].items() if k not in ("content", "case_no", "agency")
+        }
+        table.add_row(
+            str(e["seq"]),
+            e["type"],
+            e["on"],
+            e["actor"],
+            e["reason"],
+            ", ".join(f"{k}={v}" for k, v in payload.items() if v),
+        )
+    console.print(table)
+
+
+EXPORT_COLUMNS = [
+    "case_no",
+    "agency",
+    "applicant_type",
+    "applicant_name",
+    "channel",
+    "received_on",
+    "content",
+    "state",
+    "outcome",
+    "concluded_on",
+    "due",
+    "waiting_due",
+    "provisional",
+    "assignee",
+]
+
+
+def export(
+    fmt: str = typer.Option("csv", "--format", help="csv 或 json"),
+    output: Path = typer.Option(None, "--output", "-o", help="输出文件；默认标准输出"),
+    agency: str = typer.Option(None, "--agency", help="机关代码"),
+    region: bool = typer.Option(False, "--region", help="包括下级机关"),
+    state: str = typer.Option(None, "--state", help="状态筛选"),
+) -> None:
+    """Export cases; the CSV has the ledger's columns first, so it can be imported again."""
+    if fmt not in ("csv", "json"):
+        fail("--format 应为 csv 或 json", EXIT_USAGE)
+    rows = list_cases(engine(), CaseFilter(agency=agency, region=region, state=state))
+    if fmt == "json":
+        if output:
+            import json
+
+            output.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+        else:
+            print_json(rows)
+    else:
+        handle = output.open("w", newline="", encoding="utf-8-sig") if output else sys.stdout
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        if output:
+            handle.close()
+    if output:
+        console.print(f"已导出 {len(rows)} 件到 {output}")

@@ -1,0 +1,57 @@
+"""`ogi deadline explain FILE.json`: the RULES §5 deadline contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from cli.output import EXIT_USAGE, console, fail, print_json
+from domain.calendar import WorkCalendar
+from domain.clock import explain
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def current_calendar() -> WorkCalendar:
+    """The installation's calendar when a database is set up, else the bundled one."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cli.common import engine
+    from services.calendar_service import load_calendar
+    from store.db import read_session, schema_is_current
+
+    try:
+        if schema_is_current(engine()):
+            with read_session(engine()) as session:
+                return load_calendar(session)
+    except SQLAlchemyError:
+        pass
+    return WorkCalendar.from_package()
+
+
+@app.command("explain")
+def explain_cmd(
+    file: Path = typer.Argument(..., help='JSON：{"received_on": "YYYY-MM-DD", "events": [...]}'),
+    as_json: bool = typer.Option(False, "--json", help="按 RULES §5 输出 JSON"),
+) -> None:
+    """Compute the due date and explain it; a sequence the law does not allow exits non-zero."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        fail(f"{file} 不是有效的 JSON：第{exc.lineno}行第{exc.colno}列，{exc.msg}", EXIT_USAGE)
+    state = explain(data, current_calendar())
+    if as_json:
+        print_json(state.to_json())
+        return
+    labels = {"running": "计时中", "paused": "暂停（征求意见）", "stopped": "停止"}
+    console.print(f"答复期限：{state.due.isoformat() if state.due else '（计时停止，暂无）'}")
+    console.print(f"状态：{labels[state.clock.value]}")
+    if state.waiting_due:
+        console.print(f"等待期限：{state.waiting_due.isoformat()}")
+    if state.provisional:
+        console.print("[bold yellow]注意：此期限为暂定（涉及尚未公布的节假日安排）[/bold yellow]")
+    console.print("计算过程：")
+    for number, step in enumerate(state.steps, start=1):
+        console.print(f"  {number}. {step.text}", soft_wrap=True)

@@ -1,0 +1,273 @@
+"""`ogi demo`: a realistic office on the embedded SQLite default, start to queue.
+
+Creates a fresh database file, a district government with two departments and a 街道, their
+staff, and a set of applications received over the last weeks; walks some of them through
+补正, consultation, extension and answer; then prints the queue sorted by due date and the
+explanation of a few deadlines. Every step goes through the same services as the real
+commands, so the demo is also a smoke test of the whole path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+
+from cli.cases_cmd import print_queue
+from cli.output import console, err_console
+from domain.case import CaseEventType as E
+from services import cases as svc
+from services import directory
+from services.calendar_service import calendar_status, load_calendar
+from services.clock_time import today_shanghai
+from services.queries import CaseFilter, list_cases
+from services.setup import initialise
+from store.db import make_engine, read_session
+
+AGENCIES = [
+    ("lixia_dept_housing", "历下区住房和城乡建设局", "历下住建公开"),
+    ("lixia_dept_nature", "历下区自然资源局", "历下自然资源公开"),
+    ("lixia_jiefang", "历下区解放路街道办事处", "解放路街道公开"),
+]
+STAFF = [
+    ("wang", "王敏", "caseworker", "lixia"),
+    ("zhao", "赵磊", "caseworker", "lixia_dept_housing"),
+    ("sun", "孙丽", "caseworker", "lixia_jiefang"),
+    ("chen", "陈主任", "office_head", "lixia"),
+    ("liu", "刘科长", "supervisor", "lixia"),
+]
+# (agency, applicant, type, channel, id kind, id number, content, working days ago, assignee)
+APPLICATIONS = [
+    (
+        "lixia",
+        "张伟",
+        "natural_person",
+        "online",
+        "resident_id",
+        "11010519491231002X",
+        "某小区旧城改造项目的征收补偿方案",
+        24,
+        "wang",
+    ),
+    (
+        "lixia",
+        "济南某某置业有限公司",
+        "business",
+        "mail",
+        "credit_code",
+        "91350100M000100Y43",
+        "2025年度区级财政专项资金分配结果",
+        18,
+        "wang",
+    ),
+    (
+        "lixia_dept_housing",
+        "李娜",
+        "natural_person",
+        "in_person",
+        "",
+        "",
+        "某住宅楼竣工验收备案材料",
+        15,
+        "zhao",
+    ),
+    (
+        "lixia_dept_housing",
+        "山东某律师事务所",
+        "legal_services",
+        "fax",
+        "",
+        "",
+        "某建设项目施工许可证及附件",
+        12,
+        "zhao",
+    ),
+    (
+        "lixia_dept_nature",
+        "王强",
+        "natural_person",
+        "online",
+        "",
+        "",
+        "某地块国有土地使用权出让合同",
+        10,
+        "wang",
+    ),
+    (
+        "lixia_jiefang",
+        "刘洋",
+        "natural_person",
+        "in_person",
+        "",
+        "",
+        "街道2025年低保审批名单公示情况",
+        8,
+        "sun",
+    ),
+    (
+        "lixia_jiefang",
+        "某大学公共管理研究所",
+        "research",
+        "mail",
+        "",
+        "",
+        "辖区社区养老服务设施统计数据",
+        6,
+        "sun",
+    ),
+    (
+        "lixia",
+        "陈静",
+        "natural_person",
+        "online",
+        "",
+        "",
+        "区政府常务会议纪要中关于某路拓宽的内容",
+        4,
+        "wang",
+    ),
+    (
+        "lixia",
+        "某环保公益协会",
+        "nonprofit",
+        "online",
+        "",
+        "",
+        "辖区重点排污单位监督性监测报告",
+        2,
+        "wang",
+    ),
+    (
+        "lixia_dept_housing",
+        "周杰",
+        "natural_person",
+        "online",
+        "",
+        "",
+        "某小区物业专项维修资金使用明细",
+        1,
+        "zhao",
+    ),
+]
+
+
+def demo(
+    db_file: Path = typer.Option(
+        Path("ogi-demo.db"), "--db-file", help="演示数据库文件（每次重建）"
+    ),
+) -> None:
+    """Build the demo office and print the queue."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{db_file}")
+    today = today_shanghai()
+    console.print(f"[bold]ogi 演示[/bold]：数据库 {db_file}，今天 {today.isoformat()}（北京时间）")
+    for line in initialise(engine, "lixia", "济南市历下区人民政府", prefix="历下政公开"):
+        console.print(f"  {line}")
+    for code, name, prefix in AGENCIES:
+        directory.add_agency(engine, code, name, parent="lixia", prefix=prefix)
+    for username, name, role, agency in STAFF:
+        directory.add_user(engine, username, name, role, agency)
+    with read_session(engine) as session:
+        calendar = load_calendar(session)
+
+    def ago(n: int) -> dt.date:
+        return calendar.add_workdays(today, -n).day
+
+    numbers = []
+    for (
+        agency,
+        applicant,
+        kind,
+        channel,
+        id_kind,
+        id_number,
+        content,
+        days_ago,
+        assignee,
+    ) in APPLICATIONS:
+        ref = svc.register_case(
+            engine,
+            svc.NewCase(
+                agency,
+                applicant,
+                kind,
+                channel,
+                ago(days_ago),
+                content,
+                id_kind=id_kind or "other",
+                id_number=id_number,
+                assignee=assignee,
+            ),
+            assignee,
+        )
+        numbers.append(ref.case_no)
+    console.print(f"  已登记 {len(numbers)} 件申请，分属 {1 + len(AGENCIES)} 个机关")
+
+    steps = [
+        # 补正 asked within 7 working days, received later: the clock restarts
+        (
+            0,
+            E.SUPPLEMENT_REQUESTED,
+            "wang",
+            22,
+            {"applicant_days": 10},
+            "申请内容不明确，请明确项目名称",
+        ),
+        (0, E.SUPPLEMENT_RECEIVED, "wang", 16, {}, ""),
+        # a third-party consultation pauses the clock, then an approved extension
+        (
+            1,
+            E.CONSULTATION_STARTED,
+            "wang",
+            15,
+            {"kind": "third_party", "party": "某某置业有限公司"},
+            "涉及商业秘密",
+        ),
+        (
+            1,
+            E.CONSULTATION_ENDED,
+            "wang",
+            5,
+            {"kind": "third_party"},
+            "第三方回复不同意公开部分内容",
+        ),
+        (1, E.EXTENSION_REQUESTED, "wang", 4, {"workdays": 15}, "需对涉及第三方的内容逐项区分处理"),
+        (1, E.EXTENSION_GRANTED, "chen", 3, {}, "同意延期"),
+        # answered on time
+        (2, E.ANSWERED, "zhao", 3, {"outcome": "disclosed"}, ""),
+        # consultation with another agency still open
+        (
+            4,
+            E.CONSULTATION_STARTED,
+            "wang",
+            7,
+            {"kind": "agency", "party": "历下区财政局"},
+            "信息由两机关共同制作",
+        ),
+        # 补正 still awaited
+        (5, E.SUPPLEMENT_REQUESTED, "sun", 6, {}, "请提供具体年度和社区名称"),
+        # not held: answered
+        (6, E.ANSWERED, "sun", 2, {"outcome": "unavailable.not_held"}, ""),
+    ]
+    for index, action, user, days_ago, payload, reason in steps:
+        svc.act(engine, numbers[index], action, user, on=ago(days_ago), reason=reason, **payload)
+    console.print(f"  已办理 {len(steps)} 个步骤（补正、征求意见、延期审批、答复）")
+
+    status = calendar_status(engine, today)
+    if status.warning:
+        err_console.print(f"[yellow]{status.warning}[/yellow]")
+    console.print()
+    print_queue(
+        list_cases(engine, CaseFilter(agency="lixia", region=True, state="open"), today=today),
+        title="待办队列（按答复期限排序，含下级机关）",
+    )
+    for case_no in (numbers[0], numbers[1], numbers[4]):
+        detail = svc.show_case(engine, case_no)
+        console.print(f"\n[bold]{case_no}[/bold] 的答复期限：{detail.row['due'] or '计时停止'}")
+        for number, text in enumerate(detail.explanation, start=1):
+            console.print(f"  {number}. {text}", soft_wrap=True)
+    console.print(
+        f"\n演示完成。可继续查看：ogi --db sqlite:///{db_file} case list --region --agency lixia"
+    )

@@ -1,0 +1,53 @@
+"""The `ogi` command: a thin translation from arguments to one service call each."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from cli import admin, calendar_cmd, cases_cmd, deadline_cmd, demo_cmd, import_cmd
+from cli.output import friendly_errors
+
+app = typer.Typer(
+    help="ogi —— 政府信息公开依申请办理引擎（期限计算、案件流程、年度报告）",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def root(
+    db: str = typer.Option(
+        None,
+        "--db",
+        envvar="OGI_DATABASE_URL",
+        help="数据库地址；默认当前目录下的 SQLite 文件 ogi.db",
+    ),
+) -> None:
+    """Global options: the database to use."""
+    if db:
+        os.environ["OGI_DATABASE_URL"] = db
+
+
+admin.register(app)
+app.add_typer(calendar_cmd.app, name="calendar", help="节假日日历：解析、导入通知，查看覆盖范围")
+app.add_typer(deadline_cmd.app, name="deadline", help="答复期限计算与说明")
+app.add_typer(cases_cmd.app, name="case", help="案件登记、办理与查询")
+app.add_typer(import_cmd.app, name="import", help="从台账导入案件")
+app.command("export", help="导出案件（CSV 或 JSON）")(cases_cmd.export)
+app.command("demo", help="演示：新建 SQLite 数据库，登记并办理一批申请，显示待办队列")(
+    demo_cmd.demo
+)
+
+
+def main() -> None:
+    """Console-script entry point: every expected error becomes a message and an exit code."""
+    with friendly_errors():
+        app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""How the `ogi` command talks: Chinese for people, JSON for scripts, exit codes to rely on.
+
+Exit codes: 0 success; 1 the input broke a rule (nothing written); 2 usage error or a file
+that cannot be read; 3 something named does not exist; 4 conflict (someone else changed the
+case first); 5 a locked year refused the change; 6 the database is missing or not set up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any, NoReturn
+
+from rich.console import Console
+
+def _console(stderr: bool = False) -> Console:
+    """Rich assumes 80 columns when output is piped; tables of case numbers need more."""
+    probe = Console(stderr=stderr)
+    width = None if probe.is_terminal else 160
+    return Console(stderr=stderr, highlight=False, width=width)
+
+
+console = _console()
+err_console = _console(stderr=True)
+
+EXIT_OK = 0
+EXIT_RULE = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_CONFLICT = 4
+EXIT_LOCKED = 5
+EXIT_NO_DATABASE = 6
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "__dict__"):
+        return value.__dict__
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout: UTF-8, Chinese kept as is."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+    sys.stdout.flush()
+
+
+def fail(message: str, code: int = EXIT_RULE) -> NoReturn:
+    err_console.print(f"[bold red]错误：[/bold red]{message}", soft_wrap=True)
+    raise SystemExit(code)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Map an error to the documented exit code (most specific class first)."""
+    from services.errors import ConflictError, LockedYearError, NotFoundError
+
+    for cls, code in (
+        (NotFoundError, EXIT_NOT_FOUND),
+        (ConflictError, EXIT_CONFLICT),
+        (LockedYearError, EXIT_LOCKED),
+    ):
+        if isinstance(exc, cls):
+            return code
+    return EXIT_RULE
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Turn every expected failure into a Chinese message and an exit code, never a traceback."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from domain.errors import DomainError
+    from domain.notice import NoticeParseError
+    from services.ledger_file import LedgerError
+
+    try:
+        yield
+    except DomainError as exc:
+        hint = f"（字段：{exc.field}；规则：{exc.rule}）" if exc.field or exc.rule else ""
+        fail(f"{exc.message}{hint}", exit_code_for(exc))
+    except LedgerError as exc:
+        fail("台账未导入，发现以下问题（未写入任何数据）：\n" + str(exc), EXIT_RULE)
+    except NoticeParseError as exc:
+        fail(str(exc), EXIT_RULE)
+    except (OperationalError, ProgrammingError) as exc:
+        text = str(exc.orig) if exc.orig else str(exc)
+        if "no such table" in text or "does not exist" in text:
+            fail(
+                "数据库尚未初始化，请先运行：ogi init --agency 代码 --agency-name 名称",
+                EXIT_NO_DATABASE,
+            )
+        if "could not connect" in text or "Connection refused" in text or "unable to open" in text:
+            fail(f"无法连接数据库：{text.strip()}", EXIT_NO_DATABASE)
+        raise
+    except FileNotFoundError as exc:
+        fail(f"找不到文件：{exc.filename}", EXIT_USAGE)
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        fail(f"无法读取文件：{exc}", EXIT_USAGE)
+
+
+def run_safely(function: Callable[[], Any]) -> Any:
+    with friendly_errors():
+        return function()
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} 的值“{value}”不是有效日期，应为 YYYY-MM-DD", EXIT_USAGE)
