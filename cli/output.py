@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 
+
 def _console(stderr: bool = False) -> Console:
     """Rich assumes 80 columns when output is piped; tables of case numbers need more."""
     probe = Console(stderr=stderr)

@@ -90,6 +90,8 @@ def statutory_holidays(year: int) -> dict[dt.date, str]:
     元旦 1 day, 春节 4 days (除夕 and 正月初一–初三), 清明 1, 劳动节 2 (5月1日–2日), 端午 1,
     中秋 1, 国庆 3 (10月1日–3日). Lunar dates are computed, not guessed.
     """
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise _out_of_range(dt.date(year, 1, 1))
     days: dict[dt.date, str] = {dt.date(year, 1, 1): "元旦"}
     new_year = LunarDate(year, 1, 1).to_solar_date()
     for offset in range(-1, 3):
@@ -129,9 +131,29 @@ def package_entries() -> list[CalendarEntry]:
     return entries
 
 
+def package_years() -> set[int]:
+    """The years whose official schedule the bundled package holds."""
+    return {day.year for day in chinese_calendar.holidays}
+
+
 def package_coverage() -> dt.date:
     """The last date the bundled package knows: 31 December of its last year."""
-    return dt.date(max(chinese_calendar.holidays).year, 12, 31)
+    return coverage_of(package_years())
+
+
+def coverage_of(official_years: Iterable[int]) -> dt.date:
+    """31 December of the last year of the unbroken run of officially loaded years.
+
+    A notice for 2028 loaded while 2027 is missing must not make 2027 look official: coverage
+    stops before the first gap.
+    """
+    years = set(official_years)
+    if not years:
+        raise DomainError("日历中没有任何正式的节假日安排", field="calendar", rule="日历覆盖范围")
+    year = min(years)
+    while year + 1 in years:
+        year += 1
+    return dt.date(year, 12, 31)
 
 
 _HOLIDAY_NAMES_ZH = {
@@ -200,11 +222,8 @@ class WorkCalendar:
     def from_package(cls, extra: Iterable[CalendarEntry] = ()) -> WorkCalendar:
         """The bundled schedule plus extra entries (notices, overrides)."""
         extra = list(extra)
-        coverage = package_coverage()
-        for entry in extra:
-            if entry.source is EntrySource.NOTICE:
-                coverage = max(coverage, dt.date(entry.day.year, 12, 31))
-        return cls([*package_entries(), *extra], coverage)
+        years = package_years() | {e.day.year for e in extra if e.source is EntrySource.NOTICE}
+        return cls([*package_entries(), *extra], coverage_of(years))
 
     # -- single days -------------------------------------------------------------------
 
@@ -256,15 +275,17 @@ class WorkCalendar:
         ordinal = self._check(day)
         if n == 0:
             return DateAnswer(day, self._provisional(ordinal, ordinal))
+        if abs(n) > len(self._work):
+            raise _out_of_range(day)
         if n > 0:
             index = bisect_right(self._work, ordinal) + n - 1
             if index >= len(self._work):
-                raise _out_of_range(day + dt.timedelta(days=n * 2))
+                raise _out_of_range(dt.date(LAST_YEAR, 12, 31))
             result = self._work[index]
             return DateAnswer(dt.date.fromordinal(result), self._provisional(ordinal + 1, result))
         index = bisect_left(self._work, ordinal) + n
         if index < 0:
-            raise _out_of_range(day - dt.timedelta(days=-n * 2))
+            raise _out_of_range(dt.date(FIRST_YEAR, 1, 1))
         result = self._work[index]
         return DateAnswer(dt.date.fromordinal(result), self._provisional(result, ordinal - 1))
 

@@ -156,7 +156,10 @@ class _Run:
     calendar: WorkCalendar
     received_on: dt.date
     due: dt.date | None = None
-    remaining: int = 0  # working days left when the clock paused
+    remaining: int = 0  # working days left when the clock paused (shown to people)
+    paused_from: dt.date | None = None  # the day the pause began (C)
+    due_at_pause: dt.date | None = None  # the due date in force when it began
+    added_in_pause: int = 0  # extension days granted while paused
     status: ClockStatus = ClockStatus.RUNNING
     waiting_for: Waiting | None = None
     waiting_due: dt.date | None = None
@@ -313,6 +316,7 @@ def _on_consultation_started(run: _Run, event: ClockEvent, index: int, *_: Any) 
                 event, index, "答复期限", f"答复期限已于 {run.due.isoformat()} 届满，不能再暂停计时"
             )
         run.remaining = run.between(event.on, run.due)
+        run.paused_from, run.due_at_pause, run.added_in_pause = event.on, run.due, 0
         run.status, run.waiting_for = ClockStatus.PAUSED, Waiting.CONSULTATION
         text = (
             f"{event.on.isoformat()} 征求{who}意见，答复期限暂停计算（尚余{run.remaining}个工作日）；"
@@ -359,7 +363,7 @@ def _on_consultation_ended(run: _Run, event: ClockEvent, index: int, *_: Any) ->
         )
         return
     run.status, run.waiting_for, run.waiting_due = ClockStatus.RUNNING, None, None
-    run.due = run.add(event.on, run.remaining)
+    run.due = _resume(run, event.on)
     run.say(
         event,
         event.on,
@@ -368,10 +372,17 @@ def _on_consultation_ended(run: _Run, event: ClockEvent, index: int, *_: Any) ->
     )
 
 
+def _resume(run: _Run, end: dt.date) -> dt.date:
+    """The due date after a pause (C, end]: later by the paused working days (RULES §2.2)."""
+    assert run.paused_from is not None and run.due_at_pause is not None
+    paused = run.between(run.paused_from, end)
+    return run.add(run.due_at_pause, paused + run.added_in_pause)
+
+
 def _project_pause(run: _Run) -> None:
     """While paused, show the due date the case gets if the consultations use their window."""
     last_window = max(c.window_end for c in run.consultations)
-    run.due = run.add(last_window, run.remaining)
+    run.due = _resume(run, last_window)
     run.steps.append(
         Step(
             last_window,
@@ -399,6 +410,7 @@ def _on_extension_granted(run: _Run, event: ClockEvent, index: int, *_: Any) -> 
     run.extension_used = True
     if run.status is ClockStatus.PAUSED:
         run.remaining += n
+        run.added_in_pause += n
         run.say(
             event,
             event.on,
@@ -424,6 +436,14 @@ def _on_fee_notice_sent(run: _Run, event: ClockEvent, index: int, *_: Any) -> No
     if run.fee_notice:
         raise _refuse(event, index, "信息处理费", "本申请已发出过收费通知")
     _require_running(run, event, index)
+    assert run.due is not None
+    if event.on > run.due:
+        raise _refuse(
+            event,
+            index,
+            "答复期限",
+            f"答复期限已于 {run.due.isoformat()} 届满，不能再发出收费通知停止计时",
+        )
     run.fee_notice = True
     run.status, run.waiting_for = ClockStatus.STOPPED, Waiting.FEE
     run.waiting_due = run.add(event.on, PAYMENT_WORKDAYS)
@@ -462,8 +482,13 @@ def _on_delay_set(run: _Run, event: ClockEvent, index: int, *_: Any) -> None:
             "《条例》第三十五条",
             f"须在答复期限 {run.due.isoformat()} 届满前确定延迟答复期限",
         )
-    if event.due <= event.on:
-        raise _refuse(event, index, "《条例》第三十五条", "延迟答复的期限应晚于确定之日")
+    if event.due <= run.due:
+        raise _refuse(
+            event,
+            index,
+            "《条例》第三十五条",
+            f"延迟答复的期限应晚于现行答复期限 {run.due.isoformat()}",
+        )
     old, run.due = run.due, event.due
     run.provisional |= run.calendar.is_provisional(event.due)
     run.say(
@@ -481,7 +506,7 @@ def _on_answered(run: _Run, event: ClockEvent, index: int, *_: Any) -> None:
         run.say(event, event.on, f"{event.on.isoformat()} 办结（答复期限停止计算期间）")
     else:
         if run.status is ClockStatus.PAUSED:
-            run.due = run.add(event.on, run.remaining)
+            run.due = _resume(run, event.on)
             run.consultations.clear()
             run.status, run.waiting_for, run.waiting_due = ClockStatus.RUNNING, None, None
         assert run.due is not None

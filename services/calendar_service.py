@@ -19,6 +19,7 @@ from domain.calendar import (
     EntryKind,
     EntrySource,
     WorkCalendar,
+    coverage_of,
     package_entries,
 )
 from domain.errors import DomainError
@@ -34,10 +35,10 @@ def load_calendar(session: Session) -> WorkCalendar:
     if not rows:
         return WorkCalendar.from_package()
     entries = [CalendarEntry(r.day, EntryKind(r.kind), r.name, EntrySource(r.source)) for r in rows]
-    official_years = [
+    official_years = {
         r.schedule_year for r in rows if r.source in (EntrySource.PACKAGE, EntrySource.NOTICE)
-    ]
-    return WorkCalendar(entries, dt.date(max(official_years), 12, 31))
+    }
+    return WorkCalendar(entries, coverage_of(official_years))
 
 
 def seed_package(session: Session, loaded_by: str) -> int:

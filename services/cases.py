@@ -24,11 +24,12 @@ from domain.case import (
     register,
 )
 from domain.errors import DomainError
+from domain.report import years_counted
+from services import fees_service
 from services.calendar_service import load_calendar
 from services.clock_time import now_utc, today_shanghai
 from services.directory import actor_for, agency_by_code, format_case_no, user_by_name
 from services.errors import ConflictError, NotFoundError
-from services.locks import guard_year_change
 from services.projection import (
     apply_projection,
     clock_of,
@@ -36,6 +37,7 @@ from services.projection import (
     to_domain_event,
     to_event_row,
 )
+from services.year_service import guard_year_change
 from store.db import is_sqlite, write_session
 from store.models import Agency, CaseCounter, CaseEventRow, CaseRow, User
 
@@ -161,7 +163,7 @@ def insert_case(
     case, event = register(
         form, actor, now, today, imported=imported, outcome=outcome, concluded_on=concluded_on
     )
-    guard_year_change(session, agency.id, _years_touched(case))
+    guard_year_change(session, agency.id, years_counted(case.received_on, case.concluded_on, today))
     if not imported:
         number = next_case_no(session, agency, new.received_on.year)
         event.payload["case_no"] = number  # type: ignore[index]
@@ -190,13 +192,6 @@ def insert_case(
     session.flush()
     session.add(to_event_row(row.id, 1, event))
     return row
-
-
-def _years_touched(case: DomainCase) -> set[int]:
-    years = {case.received_on.year}
-    if case.concluded_on:
-        years.add(case.concluded_on.year)
-    return years
 
 
 # -- actions --------------------------------------------------------------------------------
@@ -276,13 +271,24 @@ def _act_in(
         assignee = user_by_name(session, str(payload.get("assignee") or ""))
         payload["assignee"] = assignee.username
         row.assignee_id = assignee.id
-    years = {on.year} if action in _CONCLUDING or action is CaseEventType.CORRECTED else set()
-    if action is CaseEventType.CORRECTED:
-        years |= _years_touched(case)
-    if years:
-        guard_year_change(session, row.agency_id, years)
+    if action in _CONCLUDING:
+        guard_year_change(session, row.agency_id, {on.year})
+    elif action is CaseEventType.CORRECTED:
+        guard_year_change(
+            session, row.agency_id, years_counted(case.received_on, case.concluded_on, on)
+        )
     calendar = load_calendar(session)
+    quote = None
+    if action is CaseEventType.FEE_NOTICE_SENT:
+        quote = fees_service.quote_for(
+            session, row, str(payload.get("method")), payload.get("quantity", -1), on
+        )
+        payload = fees_service.fee_payload(quote)
     event = case.act(action, actor, on, now_utc(), calendar, reason=reason, **payload)
+    if quote is not None:
+        fees_service.record_notice(session, row, quote, on)
+    elif action is CaseEventType.FEE_PAID:
+        fees_service.record_payment(session, row, on)
     seq = row.version + 1
     session.add(to_event_row(row.id, seq, event))
     apply_projection(row, projection(case, calendar))

@@ -208,3 +208,74 @@ class Outbox(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class YearClose(Base):
+    """That a year was closed for an agency (the ledger rows are its carried-out list)."""
+
+    __tablename__ = "year_closes"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    carried_out: Mapped[int] = mapped_column(Integer)
+    balanced: Mapped[bool] = mapped_column(Boolean)
+    closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str] = mapped_column(String(60))
+
+
+class YearLock(Base):
+    """A published year: changes that would alter its figures are refused."""
+
+    __tablename__ = "year_locks"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    locked_by: Mapped[str] = mapped_column(String(60))
+
+
+class YearAudit(Base):
+    """Every close, lock and unlock, with who, when and why (unlock needs a reason)."""
+
+    __tablename__ = "year_audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))
+    actor: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Remedy(Base):
+    """A reconsideration or litigation against a case, and its result (section 四)."""
+
+    __tablename__ = "remedies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(
+        String(40)
+    )  # reconsideration | litigation_direct | litigation_after_reconsideration
+    filed_on: Mapped[dt.date] = mapped_column(Date)
+    result: Mapped[str] = mapped_column(String(10))  # upheld | corrected | other | pending
+    result_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_remedies_case", "case_id"),
+        Index("ix_remedies_filed_on", "filed_on"),
+    )
+
+
+class AnnualText(Base):
+    """What people write for a year's report: section 二's figures, sections 一, 五, 六 text."""
+
+    __tablename__ = "annual_texts"
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    section2: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    overview: Mapped[str] = mapped_column(Text, default="")
+    problems: Mapped[str] = mapped_column(Text, default="")
+    other_matters: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -151,10 +151,6 @@ def test_consultation_ended_on_a_weekend_counts_no_extra_day() -> None:
     ).due == D(2026, 7, 9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with 0 working days left at C, due becomes E itself even when E is a Saturday",
-)
 def test_consultation_started_on_due_date_ending_on_weekend() -> None:
     # C = 06-30, the due date itself: 0 days remain. Ended Sat 07-04. RULES §2.2: due moves
     # later by the paused working days, (06-30, 07-04] = Jul 1, 2, 3 = 3 → working day 23 =

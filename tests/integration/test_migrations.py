@@ -1,0 +1,111 @@
+"""Migrations from an empty database to head, on SQLite and PostgreSQL, and the append-only
+guarantee of case_events enforced by the database itself (not only by the code)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from services.cases import NewCase, register_case
+from store.db import alembic_config, migrate, schema_is_current
+from store.models import Base
+
+# Every table the models declare must come out of the migrations, and nothing else.
+MODEL_TABLES = set(Base.metadata.tables)
+
+
+def _schema_snapshot(engine: Engine) -> dict[str, object]:
+    """Tables with their columns, indexes and unique constraints: what a migration changes."""
+    inspector = inspect(engine)
+    snapshot: dict[str, object] = {}
+    for table in sorted(inspector.get_table_names()):
+        snapshot[table] = (
+            sorted(c["name"] for c in inspector.get_columns(table)),
+            sorted(i["name"] or "" for i in inspector.get_indexes(table)),
+            sorted(u["name"] or "" for u in inspector.get_unique_constraints(table)),
+        )
+    return snapshot
+
+
+def _versions(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def test_migrate_empty_to_head_then_again_is_a_no_op(database) -> None:  # type: ignore[no-untyped-def]
+    engine = database.new_engine()
+    assert inspect(engine).get_table_names() == []  # really empty (fresh file / fresh schema)
+
+    migrate(engine)
+
+    tables = set(inspect(engine).get_table_names())
+    assert {"cases", "case_events", "case_counters", "calendar_entries"} <= MODEL_TABLES
+    assert tables == MODEL_TABLES | {"alembic_version"}
+    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+    assert len(heads) == 1
+    assert _versions(engine) == heads
+    assert schema_is_current(engine)
+
+    # some data, so "no-op" also means "leaves the data alone"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO agencies (code, name, supplement_days, case_no_format, "
+                "auto_close_abandoned, created_at) VALUES ('x', 'X', 15, '{year}-{seq}', "
+                ":f, :now)"
+            ),
+            {"f": False, "now": dt.datetime(2026, 11, 20, tzinfo=dt.UTC)},
+        )
+    before = _schema_snapshot(engine)
+
+    migrate(engine)
+
+    assert _schema_snapshot(engine) == before
+    assert _versions(engine) == heads
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM agencies")).scalar_one() == 1
+
+
+def _first_event(engine: Engine) -> tuple[int, str]:
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT id, reason FROM case_events")).one()
+    return row[0], row[1]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE case_events SET reason = 'rewritten' WHERE id = :id",
+        "UPDATE case_events SET seq = seq + 10",
+        "DELETE FROM case_events WHERE id = :id",
+        "DELETE FROM case_events",
+    ],
+)
+def test_case_events_are_append_only(engine: Engine, today: dt.date, statement: str) -> None:
+    register_case(
+        engine,
+        NewCase("lixia", "张伟", "natural_person", "online", dt.date(2026, 11, 2), "某征收方案"),
+        "wang",
+        today=today,
+    )
+    event_id, reason = _first_event(engine)
+
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text(statement), {"id": event_id})
+
+    # nothing changed, and appending still works (the guard is not a blanket lock)
+    assert _first_event(engine) == (event_id, reason)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM case_events")).scalar_one() == 1
+    register_case(
+        engine,
+        NewCase("lixia", "李娜", "natural_person", "mail", dt.date(2026, 11, 3), "某验收材料"),
+        "wang",
+        today=today,
+    )
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM case_events")).scalar_one() == 2
