@@ -45,7 +45,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text
 
-from domain.calendar import EntryKind
+from domain.calendar import EntryKind, WorkCalendar
 from domain.case import CLOSED_STATES, Actor, Case, CaseEventType, Role
 from domain.outcomes import ApplicantType, Channel
 from services import directory
@@ -122,7 +122,9 @@ def _day_between(rng: random.Random, low: dt.date, high: dt.date) -> dt.date:
     return dt.date.fromordinal(rng.randint(low.toordinal(), max(low, high).toordinal()))
 
 
-def plan_events(rng: random.Random, case: Case, calendar) -> list[tuple[CaseEventType, dt.date, dict]]:  # type: ignore[no-untyped-def]
+def plan_events(
+    rng: random.Random, case: Case, calendar: WorkCalendar
+) -> list[tuple[CaseEventType, dt.date, dict]]:
     """One or two domain-valid events for an open, freshly registered case."""
     received = case.received_on
     if rng.random() < 0.5:
@@ -320,17 +322,18 @@ def bench_database(
 ) -> Result:
     label, engine = label_engine
     result = Result(label)
+    short = engine.dialect.name
     start = time.perf_counter()
     initialise(engine, AGENCY, "基准测试区人民政府", prefix="基准政公开", admin=ADMIN)
     directory.add_user(engine, CASEWORKER, "经办人甲", "caseworker", AGENCY)
     result.setup_s = time.perf_counter() - start
 
-    print(f"  [{label}] bulk registration of {len(bulk_cases):,} …", file=sys.stderr)
+    print(f"  [{short}] bulk registration of {len(bulk_cases):,} …", file=sys.stderr)
     result.n_bulk = len(bulk_cases)
     result.bulk_s = _timed(  # type: ignore[assignment]
         profile, result, "bulk registration", lambda: bulk_register(engine, bulk_cases, progress)
     )
-    print(f"  [{label}] per-action registration of {len(single_cases):,} …", file=sys.stderr)
+    print(f"  [{short}] per-action registration of {len(single_cases):,} …", file=sys.stderr)
     result.n_single = len(single_cases)
     result.single_s = _timed(  # type: ignore[assignment]
         profile,
@@ -338,12 +341,12 @@ def bench_database(
         "per-action registration",
         lambda: per_action_register(engine, single_cases),
     )
-    print(f"  [{label}] events on {EVENT_SHARE:.0%} of the cases …", file=sys.stderr)
+    print(f"  [{short}] events on {EVENT_SHARE:.0%} of the cases …", file=sys.stderr)
     rng = random.Random(SEED + 1)
     result.events_s, result.event_cases, result.events = add_events(engine, rng)
     result.total_cases, result.open_cases = count_open(engine)
 
-    print(f"  [{label}] recompute after set_override({OVERRIDE_DAY}) …", file=sys.stderr)
+    print(f"  [{short}] recompute after set_override({OVERRIDE_DAY}) …", file=sys.stderr)
     before = count_due_changes(engine)
     start = time.perf_counter()
     change = _timed(
@@ -362,6 +365,7 @@ def bench_database(
 
 
 def report(r: Result) -> None:
+    sys.stderr.flush()
     print(f"\n{r.label}")
     print(f"  setup (migrate, calendar seed, agency, users)  {r.setup_s:8.2f} s")
     print(
@@ -372,10 +376,7 @@ def report(r: Result) -> None:
         f"  registration, per action (register_case, 1 transaction each): "
         f"{r.n_single:,} in {r.single_s:.2f} s  →  {r.single_ms:8.1f} ms / 1,000"
     )
-    print(
-        f"  events (setup): {r.events:,} events on {r.event_cases:,} cases "
-        f"in {r.events_s:.2f} s"
-    )
+    print(f"  events (setup): {r.events:,} events on {r.event_cases:,} cases in {r.events_s:.2f} s")
     print(
         f"  recompute (set_override {OVERRIDE_DAY} → holiday, one transaction): "
         f"{r.open_cases:,} open of {r.total_cases:,} cases in {r.recompute_s:.2f} s  →  "
@@ -383,6 +384,7 @@ def report(r: Result) -> None:
     )
     for name, text_ in r.profiles.items():
         print(f"\n  cProfile — {name}:\n{text_}")
+    sys.stdout.flush()
 
 
 def ratio_line(pg: Result, lite: Result) -> None:
@@ -410,10 +412,16 @@ def check(r: Result) -> list[str]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.store_bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", type=int, default=None, help=f"bulk-registered cases (default {DEFAULT_CASES:,})")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.store_bench", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--cases", type=int, default=None, help=f"bulk-registered cases (default {DEFAULT_CASES:,})"
+    )
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_CASES:,} cases")
-    parser.add_argument("--sample", type=int, default=PER_ACTION_SAMPLE, help="per-action registrations")
+    parser.add_argument(
+        "--sample", type=int, default=PER_ACTION_SAMPLE, help="per-action registrations"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the timed phases")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
@@ -445,7 +453,9 @@ def run(argv: list[str] | None = None) -> int:
     results: dict[str, Result] = {}
     if not args.no_sqlite:
         with sqlite_engine() as le:
-            results["sqlite"] = bench_database(le, bulk, single, profile=args.profile, progress=True)
+            results["sqlite"] = bench_database(
+                le, bulk, single, profile=args.profile, progress=True
+            )
         report(results["sqlite"])
     if not args.no_pg:
         why = postgres_reachable(pg_url)
@@ -453,7 +463,9 @@ def run(argv: list[str] | None = None) -> int:
             print(f"\nPostgreSQL skipped: {pg_url} unreachable ({why})")
         else:
             with postgres_engine(pg_url) as pe:
-                results["pg"] = bench_database(pe, bulk, single, profile=args.profile, progress=True)
+                results["pg"] = bench_database(
+                    pe, bulk, single, profile=args.profile, progress=True
+                )
             report(results["pg"])
     if "pg" in results and "sqlite" in results:
         ratio_line(results["pg"], results["sqlite"])

@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from cli import admin, calendar_cmd, cases_cmd, deadline_cmd, demo_cmd, import_cmd
+from cli import admin, calendar_cmd, cases_cmd, deadline_cmd, demo_cmd, import_cmd, report_cmd
 from cli.output import friendly_errors
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ def root(
 
 
 admin.register(app)
+report_cmd.register(app)
 app.add_typer(calendar_cmd.app, name="calendar", help="节假日日历：解析、导入通知，查看覆盖范围")
 app.add_typer(deadline_cmd.app, name="deadline", help="答复期限计算与说明")
 app.add_typer(cases_cmd.app, name="case", help="案件登记、办理与查询")

@@ -556,3 +556,18 @@ def test_explain_refuses_invalid_input(data: dict[str, Any], needle: str) -> Non
         explain(data, CAL)
     assert needle in str(info.value)
     assert info.value.rule
+
+
+def test_fee_notice_after_the_due_date_is_refused() -> None:
+    # Due 06-30 (working day 20); a notice on 07-01 would stop a clock that already ran out.
+    with pytest.raises(DomainError) as caught:
+        run(ev(T.FEE_NOTICE_SENT, D(2026, 7, 1)))
+    assert "第1个事件" in caught.value.message and caught.value.rule
+
+
+def test_delay_that_shortens_the_deadline_is_refused() -> None:
+    # Art. 35 sets a *later* date than the 20-working-day limit: 06-08 < due 06-30.
+    with pytest.raises(DomainError) as caught:
+        run(ev(T.DELAY_SET, D(2026, 6, 5), due=D(2026, 6, 8)))
+    assert "第1个事件" in caught.value.message and caught.value.rule
+    assert run(ev(T.DELAY_SET, D(2026, 6, 5), due=D(2026, 8, 31))).due == D(2026, 8, 31)
