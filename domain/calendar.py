@@ -214,9 +214,12 @@ class WorkCalendar:
             if dt.date(year, 1, 1) > coverage or dt.date(year, 12, 31) < covered_from:
                 self._provisional_names.update(statutory_holidays(year))
         self._work = array("i")
+        self._work_dates: list[dt.date] = []
         for ordinal in range(self._first, self._last + 1):
-            if self._judge(dt.date.fromordinal(ordinal))[0]:
+            day = dt.date.fromordinal(ordinal)
+            if self._judge(day)[0]:
                 self._work.append(ordinal)
+                self._work_dates.append(day)
 
     @classmethod
     def from_package(cls, extra: Iterable[CalendarEntry] = ()) -> WorkCalendar:
@@ -270,24 +273,28 @@ class WorkCalendar:
         """The n-th working day strictly after `day` (n > 0), or before it (n < 0).
 
         The start day is never counted, even when it is itself a working day (期间计算,
-        民法典 第201条); n = 0 returns `day` unchanged.
+        民法典 第201条); n = 0 returns `day` unchanged. This is the hot path of every
+        deadline, so it does one bisect and one list lookup of a prebuilt date.
         """
+        ordinal = day.toordinal()
+        work = self._work
+        if n > 0 and self._first <= ordinal <= self._last:
+            index = bisect_right(work, ordinal) + n - 1
+            if index < len(work):
+                result = work[index]
+                provisional = result >= self._provisional_ord or ordinal + 1 < self._covered_from_ord
+                return DateAnswer(self._work_dates[index], provisional)
         ordinal = self._check(day)
         if n == 0:
             return DateAnswer(day, self._provisional(ordinal, ordinal))
-        if abs(n) > len(self._work):
+        if abs(n) > len(work):
             raise _out_of_range(day)
         if n > 0:
-            index = bisect_right(self._work, ordinal) + n - 1
-            if index >= len(self._work):
-                raise _out_of_range(dt.date(LAST_YEAR, 12, 31))
-            result = self._work[index]
-            return DateAnswer(dt.date.fromordinal(result), self._provisional(ordinal + 1, result))
-        index = bisect_left(self._work, ordinal) + n
+            raise _out_of_range(dt.date(LAST_YEAR, 12, 31))
+        index = bisect_left(work, ordinal) + n
         if index < 0:
             raise _out_of_range(dt.date(FIRST_YEAR, 1, 1))
-        result = self._work[index]
-        return DateAnswer(dt.date.fromordinal(result), self._provisional(result, ordinal - 1))
+        return DateAnswer(self._work_dates[index], self._provisional(work[index], ordinal - 1))
 
     def workdays_between(self, start: dt.date, end: dt.date) -> CountAnswer:
         """Working days in (start, end]; negative when end is before start."""
