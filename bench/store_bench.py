@@ -432,6 +432,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
 def run(argv: list[str] | None = None) -> int:
     """Print the benchmark; return 0, or 1 when a consistency check failed."""
     args = parse_args(argv or [])
@@ -449,6 +454,7 @@ def run(argv: list[str] | None = None) -> int:
         f"~{EVENT_SHARE:.0%} of cases with 补正/征求意见 events, then a calendar override; "
         f"today {TODAY}, receipts {FIRST_RECEIPT}..{TODAY}, seed {SEED}"
     )
+    print(f"{os.cpu_count()} CPUs; {_load()} at start")
     wall = time.perf_counter()
     results: dict[str, Result] = {}
     if not args.no_sqlite:
@@ -469,7 +475,7 @@ def run(argv: list[str] | None = None) -> int:
             report(results["pg"])
     if "pg" in results and "sqlite" in results:
         ratio_line(results["pg"], results["sqlite"])
-    print(f"\nwall-clock {time.perf_counter() - wall:.1f} s")
+    print(f"\nwall-clock {time.perf_counter() - wall:.1f} s; {_load()}")
     problems = [p for r in results.values() for p in check(r)]
     for problem in problems:
         print(f"CHECK FAILED: {problem}")

@@ -75,7 +75,7 @@ def exit_code_for(exc: BaseException) -> int:
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Turn every expected failure into a Chinese message and an exit code, never a traceback."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
     from domain.errors import DomainError
     from domain.notice import NoticeParseError
@@ -90,6 +90,8 @@ def friendly_errors() -> Iterator[None]:
         fail("台账未导入，发现以下问题（未写入任何数据）：\n" + str(exc), EXIT_RULE)
     except NoticeParseError as exc:
         fail(str(exc), EXIT_RULE)
+    except IntegrityError as exc:
+        fail(f"数据冲突，未写入任何数据（可能是重复的编号或他人同时修改）：{exc.orig}", EXIT_CONFLICT)
     except (OperationalError, ProgrammingError) as exc:
         text = str(exc.orig) if exc.orig else str(exc)
         if "no such table" in text or "does not exist" in text:

@@ -434,7 +434,7 @@ def _guard_conclusion(allowed: frozenset[Outcome] | None, default: Outcome | Non
             raise DomainError(
                 "须选择办理结果（outcome）", field="outcome", rule="《条例》第三十六条"
             )
-        outcome = Outcome(outcome)
+        outcome = outcome if isinstance(outcome, Outcome) else parse_outcome(outcome)
         if allowed is not None and outcome not in allowed:
             names = "、".join(o.value for o in allowed)
             raise DomainError(f"此操作的办理结果只能是 {names}", field="outcome", rule="RULES §2.3")
@@ -474,16 +474,31 @@ def _guard_correction(
     if not fields:
         raise DomainError("须指定要更正的申请人类型或办理结果", field="payload", rule="更正")
     if "applicant_type" in fields:
-        fields["applicant_type"] = ApplicantType(fields["applicant_type"]).value
+        fields["applicant_type"] = parse_applicant_type(fields["applicant_type"]).value
     if "outcome" in fields:
         if case.outcome is None:
             raise DomainError("未办结的案件没有办理结果可更正", field="outcome", rule="更正")
-        fields["outcome"] = Outcome(fields["outcome"]).value
+        fields["outcome"] = parse_outcome(fields["outcome"]).value
     return fields
+
+
+def _guard_consultation(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    kind = p.get("kind")
+    if kind is not None and kind not in {k.value for k in clk.ConsultationKind}:
+        raise DomainError(
+            f"征求意见类型（kind）应为 third_party（第三方）或 agency（其他机关），实为“{kind}”",
+            field="kind",
+            rule="《条例》第三十二条、第三十四条",
+        )
+    return p
 
 
 _GUARDS = {
     CaseEventType.ASSIGNED: _guard_assign,
+    CaseEventType.CONSULTATION_STARTED: _guard_consultation,
+    CaseEventType.CONSULTATION_ENDED: _guard_consultation,
     CaseEventType.EXTENSION_REQUESTED: _guard_extension_request,
     CaseEventType.EXTENSION_GRANTED: _guard_extension_decision,
     CaseEventType.EXTENSION_REFUSED: _guard_extension_refusal,

@@ -236,7 +236,7 @@ def compute(
         )
     return ClockState(
         received_on=received_on,
-        due=run.due if run.status is not ClockStatus.STOPPED else None,
+        due=run.due if run.status is not ClockStatus.STOPPED or run.answered_on else None,
         clock=run.status,
         waiting_for=run.waiting_for,
         waiting_due=run.waiting_due,

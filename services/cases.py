@@ -65,7 +65,20 @@ def _ref(row: CaseRow, **extra: Any) -> CaseRef:
 
 
 def next_case_no(session: Session, agency: Agency, year: int) -> str:
-    """Take the next number of the agency's year inside the caller's transaction (gapless)."""
+    """Take the next free number of the agency's year inside the caller's transaction.
+
+    Numbers are gapless among the numbers the engine issues; a number already taken by a case
+    imported from the office's ledger (same format) is skipped, not issued twice.
+    """
+    while True:
+        case_no = _take_number(session, agency, year)
+        taken = session.execute(select(CaseRow.id).where(CaseRow.case_no == case_no)).first()
+        if taken is None:
+            return case_no
+
+
+def _take_number(session: Session, agency: Agency, year: int) -> str:
+    """Increment the agency-year counter (a row lock serialises concurrent registrations)."""
     session.flush()
     if is_sqlite(session.get_bind()):
         stmt = (
@@ -235,7 +248,7 @@ def act(
     try:
         with write_session(engine) as session:
             return _act_in(
-                session, case_no, action, username, on, reason, expected_version, payload
+                session, case_no, action, username, on, reason, expected_version, payload, today
             )
     except IntegrityError:
         raise _conflict(case_no) from None
@@ -262,6 +275,7 @@ def _act_in(
     reason: str,
     expected_version: int | None,
     payload: dict[str, Any],
+    today: dt.date | None = None,
 ) -> CaseRef:
     actor = actor_for(session, username)
     row, case = load_case(session, case_no, lock=True)
@@ -272,7 +286,10 @@ def _act_in(
         payload["assignee"] = assignee.username
         row.assignee_id = assignee.id
     if action in _CONCLUDING:
-        guard_year_change(session, row.agency_id, {on.year})
+        # The case is open, so it is counted in every year up to today's; concluding it on
+        # `on` changes the figures of on's year and of every later one (it is no longer
+        # carried into them), so all of them must be unlocked.
+        guard_year_change(session, row.agency_id, range(on.year, max(on, today or on).year + 1))
     elif action is CaseEventType.CORRECTED:
         guard_year_change(
             session, row.agency_id, years_counted(case.received_on, case.concluded_on, on)

@@ -70,7 +70,14 @@ def list_cases(
             query = query.where(CaseRow.state.not_in(closed), CaseRow.due <= cutoff)
         if flt.overdue:
             query = query.where(CaseRow.state.not_in(closed), CaseRow.due < today)
-        query = query.order_by(CaseRow.due.is_(None), CaseRow.due, CaseRow.waiting_due, CaseRow.id)
+        # NULLs last on both databases (SQLite sorts them first, PostgreSQL last)
+        query = query.order_by(
+            CaseRow.due.is_(None),
+            CaseRow.due,
+            CaseRow.waiting_due.is_(None),
+            CaseRow.waiting_due,
+            CaseRow.id,
+        )
         result = []
         for row, agency_code, assignee_name in session.execute(query).all():
             item = case_row_dict(row, agency_code, assignee_name)

@@ -118,6 +118,18 @@ class CaseRow(Base):
         Index("ix_cases_received_on", "received_on"),
         Index("ix_cases_concluded_on", "concluded_on"),
         Index("ix_cases_assignee", "assignee_id"),
+        # covering indexes of the annual report's aggregates (migration 0003)
+        Index(
+            "ix_cases_agency_received",
+            "agency_id",
+            "received_on",
+            "concluded_on",
+            "applicant_type",
+            "id",
+        ),
+        Index(
+            "ix_cases_agency_concluded", "agency_id", "concluded_on", "outcome", "applicant_type"
+        ),
     )
 
 
