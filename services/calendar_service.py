@@ -28,15 +28,52 @@ from services.clock_time import now_utc, today_shanghai
 from store.db import read_session, write_session
 from store.models import CalendarEntryRow
 
+_CALENDARS: dict[str, tuple[tuple[object, ...], WorkCalendar]] = {}
+
 
 def load_calendar(session: Session) -> WorkCalendar:
-    """Build the calendar from the table (the package's data when the table is empty)."""
-    rows = session.execute(select(CalendarEntryRow)).scalars().all()
+    """The calendar of the table (the package's data when the table is empty).
+
+    Building it costs tens of milliseconds, so it is kept per database and rebuilt only when
+    the table's fingerprint (row count, highest id, latest load time) changes — every action
+    asks for it, and the table changes a few times a year.
+    """
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    fingerprint = tuple(
+        session.execute(
+            select(
+                func.count(), func.max(CalendarEntryRow.id), func.max(CalendarEntryRow.loaded_at)
+            )
+        ).one()
+    )
+    cached = _CALENDARS.get(url)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    calendar = _build_calendar(session)
+    _CALENDARS[url] = (fingerprint, calendar)
+    return calendar
+
+
+def _build_calendar(session: Session) -> WorkCalendar:
+    rows = session.execute(
+        select(
+            CalendarEntryRow.day,
+            CalendarEntryRow.kind,
+            CalendarEntryRow.name,
+            CalendarEntryRow.source,
+            CalendarEntryRow.schedule_year,
+        )
+    ).all()
     if not rows:
         return WorkCalendar.from_package()
-    entries = [CalendarEntry(r.day, EntryKind(r.kind), r.name, EntrySource(r.source)) for r in rows]
+    entries = [
+        CalendarEntry(day, EntryKind(kind), name, EntrySource(source))
+        for day, kind, name, source, _ in rows
+    ]
     official_years = {
-        r.schedule_year for r in rows if r.source in (EntrySource.PACKAGE, EntrySource.NOTICE)
+        year
+        for _, _, _, source, year in rows
+        if source in (EntrySource.PACKAGE, EntrySource.NOTICE)
     }
     return WorkCalendar(entries, coverage_of(official_years))
 
