@@ -70,8 +70,9 @@ def list_cases(
             query = query.where(CaseRow.state.not_in(closed), CaseRow.due <= cutoff)
         if flt.overdue:
             query = query.where(CaseRow.state.not_in(closed), CaseRow.due < today)
-        # NULLs last on both databases (SQLite sorts them first, PostgreSQL last)
+        # open before closed, and NULLs last on both databases (SQLite sorts them first)
         query = query.order_by(
+            CaseRow.state.in_(closed),  # the queue first; concluded cases after it
             CaseRow.due.is_(None),
             CaseRow.due,
             CaseRow.waiting_due.is_(None),
