@@ -33,23 +33,19 @@ import itertools
 import os
 import random
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, text
 
+from bench.databases import postgres_engine, postgres_unreachable, sqlite_engine
 from domain.outcomes import APPLICANT_TYPES, OUTCOMES, Channel
 from services import directory
 from services.report_service import annual_report
 from services.setup import initialise
 from services.year_service import close_year
-from store.db import make_engine
 from store.models import CaseRow
 
 SEED = 20241231
@@ -313,45 +309,6 @@ def bench_database(
 # -- databases ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def sqlite_engine() -> Iterator[tuple[str, Engine]]:
-    with tempfile.TemporaryDirectory(prefix="ogi-rbench-") as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        try:
-            yield "SQLite (file in a temp dir, WAL, synchronous=NORMAL)", engine
-        finally:
-            engine.dispose()
-
-
-@contextmanager
-def postgres_engine(url: str) -> Iterator[tuple[str, Engine]]:
-    schema = f"ogi_rbench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url, connect_args={"connect_timeout": 5})
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        with engine.connect() as connection:
-            version = connection.execute(text("SHOW server_version")).scalar_one()
-        yield f"PostgreSQL {version} (schema {schema})", engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def postgres_unreachable(url: str) -> str | None:
-    try:
-        engine = make_engine(url, connect_args={"connect_timeout": 5})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip"
-        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
-    return None
-
-
 # -- the run ------------------------------------------------------------------------------------
 
 
@@ -392,7 +349,7 @@ def run(argv: list[str] | None = None) -> int:
     results: dict[str, list[Timing]] = {}
     notes: list[str] = []
     if not args.no_sqlite:
-        with sqlite_engine() as (label, engine):
+        with sqlite_engine("ogi-rbench-") as (label, engine):
             results["sqlite"], more = bench_database(label, engine, args.sizes, args.explain)
             notes += more
     if not args.no_pg:
@@ -400,7 +357,7 @@ def run(argv: list[str] | None = None) -> int:
         if why:
             print(f"\nPostgreSQL skipped: {pg_url} unreachable ({why})")
         else:
-            with postgres_engine(pg_url) as (label, engine):
+            with postgres_engine(pg_url, "ogi_rbench_") as (label, engine):
                 results["pg"], more = bench_database(label, engine, args.sizes, args.explain)
                 notes += more
     if "pg" in results and "sqlite" in results:

@@ -34,17 +34,13 @@ import os
 import pstats
 import random
 import sys
-import tempfile
 import time
-import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
+from bench.databases import postgres_engine, postgres_unreachable, sqlite_engine
 from domain.calendar import EntryKind, WorkCalendar
 from domain.case import CLOSED_STATES, Actor, Case, CaseEventType, Role
 from domain.outcomes import ApplicantType, Channel
@@ -52,10 +48,10 @@ from services import directory
 from services.calendar_service import load_calendar, set_override
 from services.cases import NewCase, insert_case, register_case
 from services.clock_time import now_utc
-from services.projection import apply_projection, projection, to_domain_event, to_event_row
+from services.projection import apply_projection, load_cases, projection, to_event_row
 from services.setup import initialise
-from store.db import make_engine, write_session
-from store.models import CaseEventRow, CaseRow, DueChange
+from store.db import write_session
+from store.models import CaseRow, DueChange
 
 SEED = 20261120
 TODAY = dt.date(2026, 11, 20)
@@ -182,20 +178,7 @@ def add_events(engine: Engine, rng: random.Random) -> tuple[float, int, int]:
         chunk = chosen[first : first + BATCH]
         with write_session(engine) as session:
             calendar = load_calendar(session)
-            rows = {
-                r.id: r
-                for r in session.execute(select(CaseRow).where(CaseRow.id.in_(chunk))).scalars()
-            }
-            events: dict[int, list] = defaultdict(list)
-            for event in session.execute(
-                select(CaseEventRow)
-                .where(CaseEventRow.case_id.in_(chunk))
-                .order_by(CaseEventRow.case_id, CaseEventRow.seq)
-            ).scalars():
-                events[event.case_id].append(to_domain_event(event))
-            for case_id in chunk:
-                row = rows[case_id]
-                case = Case.from_events(events[case_id])
+            for row, case in load_cases(session, chunk):
                 for type_, on, payload in plan_events(rng, case, calendar):
                     event = case.act(type_, actor, on, now_utc(), calendar, **payload)
                     row.version += 1
@@ -222,47 +205,6 @@ def count_due_changes(engine: Engine) -> int:
 
 
 # -- databases --------------------------------------------------------------------------------
-
-
-@contextmanager
-def sqlite_engine() -> Iterator[tuple[str, Engine]]:
-    with tempfile.TemporaryDirectory(prefix="ogi-bench-") as tmp:
-        path = Path(tmp) / "bench.db"
-        engine = make_engine(f"sqlite:///{path}")
-        try:
-            yield "SQLite (file in a temp dir, WAL, synchronous=NORMAL)", engine
-        finally:
-            engine.dispose()
-
-
-@contextmanager
-def postgres_engine(url: str) -> Iterator[tuple[str, Engine]]:
-    schema = f"ogi_bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url, connect_args={"connect_timeout": 5})
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        with engine.connect() as connection:
-            version = connection.execute(text("SHOW server_version")).scalar_one()
-        yield f"PostgreSQL {version} (schema {schema})", engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def postgres_reachable(url: str) -> str | None:
-    """None when the server answers, else why not."""
-    try:
-        engine = make_engine(url, connect_args={"connect_timeout": 5})
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip"
-        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
-    return None
 
 
 # -- one database -----------------------------------------------------------------------------
@@ -458,17 +400,17 @@ def run(argv: list[str] | None = None) -> int:
     wall = time.perf_counter()
     results: dict[str, Result] = {}
     if not args.no_sqlite:
-        with sqlite_engine() as le:
+        with sqlite_engine("ogi-bench-") as le:
             results["sqlite"] = bench_database(
                 le, bulk, single, profile=args.profile, progress=True
             )
         report(results["sqlite"])
     if not args.no_pg:
-        why = postgres_reachable(pg_url)
+        why = postgres_unreachable(pg_url)
         if why:
             print(f"\nPostgreSQL skipped: {pg_url} unreachable ({why})")
         else:
-            with postgres_engine(pg_url) as pe:
+            with postgres_engine(pg_url, "ogi_bench_") as pe:
                 results["pg"] = bench_database(
                     pe, bulk, single, profile=args.profile, progress=True
                 )

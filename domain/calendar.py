@@ -282,7 +282,9 @@ class WorkCalendar:
             index = bisect_right(work, ordinal) + n - 1
             if index < len(work):
                 result = work[index]
-                provisional = result >= self._provisional_ord or ordinal + 1 < self._covered_from_ord
+                provisional = (
+                    result >= self._provisional_ord or ordinal + 1 < self._covered_from_ord
+                )
                 return DateAnswer(self._work_dates[index], provisional)
         ordinal = self._check(day)
         if n == 0:

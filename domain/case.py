@@ -514,9 +514,12 @@ _GUARDS = {
 
 @dataclass(frozen=True)
 class Registration:
-    """What an office records when an application arrives (RULES §2.1)."""
+    """What an office records when an application arrives (RULES §2.1).
 
-    case_no: str
+    Labels or codes are accepted for the applicant type and channel. `case_no` is issued by
+    the store on registration, or given by the office's ledger on import.
+    """
+
     agency: str
     applicant_name: str
     applicant_type: str
@@ -528,6 +531,7 @@ class Registration:
     contact: str = ""
     requested_form: str = ""
     assignee: str | None = None
+    case_no: str = ""
     supplement_days: int = clk.DEFAULT_SUPPLEMENT_DAYS
 
 

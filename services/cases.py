@@ -10,7 +10,7 @@ theirs is written. The unique (case_id, seq) constraint is the last line of that
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
@@ -113,21 +113,7 @@ def _take_number(session: Session, agency: Agency, year: int) -> str:
 # -- registration ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NewCase:
-    """The fields of RULES §2.1 as entered by a person (labels or codes accepted)."""
-
-    agency: str
-    applicant_name: str
-    applicant_type: str
-    channel: str
-    received_on: dt.date
-    content: str
-    id_kind: str = "other"
-    id_number: str = ""
-    contact: str = ""
-    requested_form: str = ""
-    assignee: str | None = None
+NewCase = Registration  # the name callers of the services know it by
 
 
 def register_case(
@@ -157,18 +143,10 @@ def insert_case(
     actor = actor_for(session, actor_name)
     assignee = user_by_name(session, new.assignee) if new.assignee else None
     imported = case_no is not None
-    form = Registration(
+    form = replace(
+        new,
         case_no=case_no or "",
         agency=agency.code,
-        applicant_name=new.applicant_name,
-        applicant_type=new.applicant_type,
-        channel=new.channel,
-        received_on=new.received_on,
-        content=new.content,
-        id_kind=new.id_kind,
-        id_number=new.id_number,
-        contact=new.contact,
-        requested_form=new.requested_form,
         assignee=assignee.username if assignee else None,
         supplement_days=agency.supplement_days,
     )

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from domain.calendar import WorkCalendar
 from domain.case import Case, CaseEvent, CaseEventType, Role
@@ -92,3 +97,16 @@ def apply_projection(row: CaseRow, fields: dict[str, Any]) -> list[str]:
     for name in changed:
         setattr(row, name, fields[name])
     return changed
+
+
+def load_cases(session: Session, ids: Sequence[int]) -> list[tuple[CaseRow, Case]]:
+    """Rows and rebuilt aggregates of many cases with two queries (batch work: recompute)."""
+    rows = {r.id: r for r in session.execute(select(CaseRow).where(CaseRow.id.in_(ids))).scalars()}
+    events: dict[int, list[CaseEvent]] = defaultdict(list)
+    for event in session.execute(
+        select(CaseEventRow)
+        .where(CaseEventRow.case_id.in_(ids))
+        .order_by(CaseEventRow.case_id, CaseEventRow.seq)
+    ).scalars():
+        events[event.case_id].append(to_domain_event(event))
+    return [(rows[i], Case.from_events(events[i])) for i in ids]

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.case import CLOSED_STATES, Case
+from domain.case import CLOSED_STATES
 from services.calendar_service import load_calendar
 from services.clock_time import now_utc
-from services.projection import apply_projection, projection, to_domain_event
-from store.models import CaseEventRow, CaseRow, DueChange
+from services.projection import apply_projection, load_cases, projection
+from store.models import CaseRow, DueChange
 
 BATCH = 2000
 
@@ -30,19 +28,8 @@ def recompute_open_cases(session: Session, cause: str) -> list[tuple[str, object
     now = now_utc()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        rows = {
-            r.id: r for r in session.execute(select(CaseRow).where(CaseRow.id.in_(chunk))).scalars()
-        }
-        events: dict[int, list] = defaultdict(list)
-        for event in session.execute(
-            select(CaseEventRow)
-            .where(CaseEventRow.case_id.in_(chunk))
-            .order_by(CaseEventRow.case_id, CaseEventRow.seq)
-        ).scalars():
-            events[event.case_id].append(to_domain_event(event))
-        for case_id in chunk:
-            row = rows[case_id]
-            case = Case.from_events(events[case_id])
+        for row, case in load_cases(session, chunk):
+            case_id = row.id
             old_due = row.due
             apply_projection(row, projection(case, calendar))
             if row.due != old_due:
