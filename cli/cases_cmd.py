@@ -387,3 +387,20 @@ def export(
             handle.close()
     if output:
         console.print(f"已导出 {len(rows)} 件到 {output}")
+
+
+def inbox_cmd(user: str = UserOption, as_json: bool = JsonOption) -> None:
+    """A user's messages, e.g. the cases that crossed the year at the year-end close."""
+    from services.queries import inbox
+
+    messages = inbox(engine(), acting_user(user))
+    if as_json:
+        print_json(messages)
+        return
+    if not messages:
+        console.print("没有消息")
+    for message in messages:
+        payload = message["payload"]
+        console.print(f"[bold]{payload.get('text', message['kind'])}[/bold]")
+        for case_no in payload.get("cases", []):
+            console.print(f"  {case_no}")

@@ -39,6 +39,7 @@ app.add_typer(deadline_cmd.app, name="deadline", help="答复期限计算与说�
 app.add_typer(cases_cmd.app, name="case", help="案件登记、办理与查询")
 app.add_typer(import_cmd.app, name="import", help="从台账导入案件")
 app.command("export", help="导出案件（CSV 或 JSON）")(cases_cmd.export)
+app.command("inbox", help="我的消息（如年末跨年度结转的案件）")(cases_cmd.inbox_cmd)
 app.command("demo", help="演示：新建 SQLite 数据库，登记并办理一批申请，显示待办队列")(
     demo_cmd.demo
 )

@@ -85,3 +85,18 @@ def list_cases(
             item["overdue"] = row.state not in closed and row.due is not None and row.due < today
             result.append(item)
         return result
+
+
+def inbox(engine: Engine, username: str) -> list[dict[str, Any]]:
+    """Messages for a user (year-end carry-overs now; reminders later), newest first."""
+    from store.models import Outbox
+
+    with read_session(engine) as session:
+        user = user_by_name(session, username)
+        rows = session.execute(
+            select(Outbox).where(Outbox.recipient == user.username).order_by(Outbox.created_at.desc(), Outbox.id.desc())
+        ).scalars()
+        return [
+            {"kind": m.kind, "created_at": m.created_at, "sent_at": m.sent_at, "payload": m.payload}
+            for m in rows
+        ]
