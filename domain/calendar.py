@@ -322,3 +322,23 @@ class WorkCalendar:
     def entries(self) -> list[CalendarEntry]:
         """The official entries in force, one per day, sorted by date."""
         return [self._entries[day] for day in sorted(self._entries)]
+
+
+def coverage_warning(calendar: WorkCalendar, today: dt.date) -> str | None:
+    """RULES §1: administrators are alerted from 1 November until next year's schedule is
+    loaded, and always once today is past coverage."""
+    next_year = today.year + 1
+    if calendar.coverage >= dt.date(next_year, 12, 31):
+        return None
+    if today > calendar.coverage:
+        return (
+            f"警告：节假日安排只加载到 {calendar.coverage.isoformat()}，今天已超出，"
+            "所有期限均按法定假日推算（暂定）。请尽快导入国务院办公厅的节假日安排通知。"
+        )
+    if today >= dt.date(today.year, 11, 1) and calendar.coverage < dt.date(next_year, 12, 31):
+        return (
+            f"警告：尚未加载{next_year}年节假日安排（当前只到 {calendar.coverage.isoformat()}）。"
+            f"涉及 {calendar.provisional_from.isoformat()} 以后的期限为暂定；"
+            f"国务院办公厅通知发布后请执行 ogi calendar import-notice 导入。"
+        )
+    return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from domain.errors import DomainError
@@ -292,3 +292,85 @@ def years_counted(received_on: dt.date, concluded_on: dt.date | None, today: dt.
     """The report years whose section 三 counts a case: from its D0 to its conclusion (or now)."""
     last = (concluded_on or today).year
     return range(received_on.year, max(last, received_on.year) + 1)
+
+
+def check_remedy(
+    kind: str, result: str, filed_on: dt.date, result_on: dt.date | None, today: dt.date
+) -> None:
+    """RULES §2.5: a known kind and result; a result date exactly when the case is decided."""
+    if kind not in REMEDY_KINDS:
+        raise DomainError(
+            f"类别（kind）应为：{'、'.join(REMEDY_KINDS)}", field="kind", rule="RULES §2.5"
+        )
+    if result not in REMEDY_RESULTS:
+        raise DomainError(
+            f"结果（result）应为：{'、'.join(REMEDY_RESULTS)}", field="result", rule="RULES §2.5"
+        )
+    if filed_on > today:
+        raise DomainError(
+            "复议或诉讼日期（filed_on）晚于今天", field="filed_on", rule="日期不能在未来"
+        )
+    if result == "pending" and result_on is not None:
+        raise DomainError(
+            "尚未审结的记录不应填写结果日期（result_on）", field="result_on", rule="RULES §2.5"
+        )
+    if result != "pending":
+        if result_on is None:
+            raise DomainError(
+                "已审结的记录须填写结果日期（result_on）", field="result_on", rule="RULES §2.5"
+            )
+        if result_on < filed_on or result_on > today:
+            raise DomainError(
+                "结果日期（result_on）应在立案日期之后、今天之前",
+                field="result_on",
+                rule="日期顺序",
+            )
+
+
+SECTION2_FIELDS: dict[str, tuple[str, str]] = {
+    # key: (label, kind) — kind "count" is a non-negative integer, "wan" an amount in 万元
+    "rules_issued": ("规章·本年制发件数", "count"),
+    "rules_repealed": ("规章·本年废止件数", "count"),
+    "rules_in_force": ("规章·现行有效件数", "count"),
+    "normative_issued": ("行政规范性文件·本年制发件数", "count"),
+    "normative_repealed": ("行政规范性文件·本年废止件数", "count"),
+    "normative_in_force": ("行政规范性文件·现行有效件数", "count"),
+    "licensing_decisions": ("行政许可·本年处理决定数量", "count"),
+    "penalty_decisions": ("行政处罚·本年处理决定数量", "count"),
+    "coercion_decisions": ("行政强制·本年处理决定数量", "count"),
+    "fees_amount_wan": ("行政事业性收费·本年收费金额（万元）", "wan"),
+}
+
+
+def validate_section2(values: dict[str, Any]) -> dict[str, Any]:
+    """Non-negative integers; amounts in 万元 with at most two decimals (kept as text)."""
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in SECTION2_FIELDS:
+            allowed = "、".join(SECTION2_FIELDS)
+            raise DomainError(
+                f"未知的第二部分项目“{key}”，应为：{allowed}", field=key, rule="第二部分项目"
+            )
+        label, kind = SECTION2_FIELDS[key]
+        text = str(value).strip()
+        if kind == "count":
+            if not text.isdigit():
+                raise DomainError(
+                    f"{label}（{key}）应为非负整数，实为“{value}”", field=key, rule="非负整数"
+                )
+            clean[key] = int(text)
+        else:
+            try:
+                amount = Decimal(text)
+            except InvalidOperation:
+                raise DomainError(
+                    f"{label}（{key}）应为金额（万元），实为“{value}”", field=key, rule="金额"
+                ) from None
+            if amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+                raise DomainError(
+                    f"{label}（{key}）应为非负金额，最多两位小数（万元），实为“{value}”",
+                    field=key,
+                    rule="金额（万元，两位小数）",
+                )
+            clean[key] = f"{amount:.2f}"
+    return clean

@@ -20,6 +20,7 @@ from domain.calendar import (
     EntrySource,
     WorkCalendar,
     coverage_of,
+    coverage_warning,
     package_entries,
 )
 from domain.errors import DomainError
@@ -210,22 +211,3 @@ def calendar_status(engine: Engine, today: dt.date | None = None) -> CalendarSta
     return CalendarStatus(
         calendar.coverage, calendar.provisional_from, counts, coverage_warning(calendar, today)
     )
-
-
-def coverage_warning(calendar: WorkCalendar, today: dt.date) -> str | None:
-    """From 1 November, warn while next year's schedule is not loaded; past coverage, always."""
-    next_year = today.year + 1
-    if calendar.coverage >= dt.date(next_year, 12, 31):
-        return None
-    if today > calendar.coverage:
-        return (
-            f"警告：节假日安排只加载到 {calendar.coverage.isoformat()}，今天已超出，"
-            "所有期限均按法定假日推算（暂定）。请尽快导入国务院办公厅的节假日安排通知。"
-        )
-    if today >= dt.date(today.year, 11, 1) and calendar.coverage < dt.date(next_year, 12, 31):
-        return (
-            f"警告：尚未加载{next_year}年节假日安排（当前只到 {calendar.coverage.isoformat()}）。"
-            f"涉及 {calendar.provisional_from.isoformat()} 以后的期限为暂定；"
-            f"国务院办公厅通知发布后请执行 ogi calendar import-notice 导入。"
-        )
-    return None

@@ -94,7 +94,9 @@ def inbox(engine: Engine, username: str) -> list[dict[str, Any]]:
     with read_session(engine) as session:
         user = user_by_name(session, username)
         rows = session.execute(
-            select(Outbox).where(Outbox.recipient == user.username).order_by(Outbox.created_at.desc(), Outbox.id.desc())
+            select(Outbox)
+            .where(Outbox.recipient == user.username)
+            .order_by(Outbox.created_at.desc(), Outbox.id.desc())
         ).scalars()
         return [
             {"kind": m.kind, "created_at": m.created_at, "sent_at": m.sent_at, "payload": m.payload}

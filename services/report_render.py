@@ -56,8 +56,8 @@ from domain.report import (
     REMEDY_RESULTS,
     REPORT_COLUMNS,
     ROW_LABELS,
+    SECTION2_FIELDS,
 )
-from services.report_service import SECTION2_FIELDS
 
 FORMATS: tuple[str, ...] = ("md", "html", "docx", "xlsx")
 

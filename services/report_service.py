@@ -6,21 +6,21 @@ use, so a JSON consumer sees the contract exactly)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select
 
 from domain.errors import DomainError
 from domain.report import (
-    REMEDY_KINDS,
-    REMEDY_RESULTS,
     build_section3,
     build_section4,
     check_carry,
+    check_remedy,
     check_table,
     summary_paragraph,
     template_for,
+    validate_section2,
 )
 from services.clock_time import now_utc, today_shanghai
 from services.directory import actor_for, agency_by_code, agency_subtree_ids
@@ -120,7 +120,7 @@ def add_remedy(
     today: dt.date | None = None,
 ) -> int:
     """Record a reconsideration or litigation against a case; returns its id."""
-    _check_remedy(kind, result, filed_on, result_on, today or today_shanghai())
+    check_remedy(kind, result, filed_on, result_on, today or today_shanghai())
     with write_session(engine) as session:
         actor = actor_for(session, username)
         row = session.execute(
@@ -165,7 +165,7 @@ def update_remedy(
             raise NotFoundError(
                 f"复议诉讼记录 {remedy_id} 不存在", field="remedy_id", rule="须为已登记的记录"
             )
-        _check_remedy(remedy.kind, result, remedy.filed_on, result_on, today or today_shanghai())
+        check_remedy(remedy.kind, result, remedy.filed_on, result_on, today or today_shanghai())
         row = session.get(CaseRow, remedy.case_id)
         assert row is not None
         years = _remedy_years(remedy.filed_on, result_on) | _remedy_years(
@@ -183,38 +183,6 @@ def update_remedy(
 def _remedy_years(filed_on: dt.date, result_on: dt.date | None) -> set[int]:
     """A remedy is counted in its filing year, as it stood on 31 December of that year."""
     return {filed_on.year}
-
-
-def _check_remedy(
-    kind: str, result: str, filed_on: dt.date, result_on: dt.date | None, today: dt.date
-) -> None:
-    if kind not in REMEDY_KINDS:
-        raise DomainError(
-            f"类别（kind）应为：{'、'.join(REMEDY_KINDS)}", field="kind", rule="RULES §2.5"
-        )
-    if result not in REMEDY_RESULTS:
-        raise DomainError(
-            f"结果（result）应为：{'、'.join(REMEDY_RESULTS)}", field="result", rule="RULES §2.5"
-        )
-    if filed_on > today:
-        raise DomainError(
-            "复议或诉讼日期（filed_on）晚于今天", field="filed_on", rule="日期不能在未来"
-        )
-    if result == "pending" and result_on is not None:
-        raise DomainError(
-            "尚未审结的记录不应填写结果日期（result_on）", field="result_on", rule="RULES §2.5"
-        )
-    if result != "pending":
-        if result_on is None:
-            raise DomainError(
-                "已审结的记录须填写结果日期（result_on）", field="result_on", rule="RULES §2.5"
-            )
-        if result_on < filed_on or result_on > today:
-            raise DomainError(
-                "结果日期（result_on）应在立案日期之后、今天之前",
-                field="result_on",
-                rule="日期顺序",
-            )
 
 
 def list_remedies(engine: Engine, case_no: str | None = None) -> list[dict[str, Any]]:
@@ -241,54 +209,6 @@ def list_remedies(engine: Engine, case_no: str | None = None) -> list[dict[str, 
 
 
 # -- section 二 and the text sections ------------------------------------------------------
-
-SECTION2_FIELDS: dict[str, tuple[str, str]] = {
-    # key: (label, kind) — kind "count" is a non-negative integer, "wan" an amount in 万元
-    "rules_issued": ("规章·本年制发件数", "count"),
-    "rules_repealed": ("规章·本年废止件数", "count"),
-    "rules_in_force": ("规章·现行有效件数", "count"),
-    "normative_issued": ("行政规范性文件·本年制发件数", "count"),
-    "normative_repealed": ("行政规范性文件·本年废止件数", "count"),
-    "normative_in_force": ("行政规范性文件·现行有效件数", "count"),
-    "licensing_decisions": ("行政许可·本年处理决定数量", "count"),
-    "penalty_decisions": ("行政处罚·本年处理决定数量", "count"),
-    "coercion_decisions": ("行政强制·本年处理决定数量", "count"),
-    "fees_amount_wan": ("行政事业性收费·本年收费金额（万元）", "wan"),
-}
-
-
-def validate_section2(values: dict[str, Any]) -> dict[str, Any]:
-    """Non-negative integers; amounts in 万元 with at most two decimals (kept as text)."""
-    clean: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in SECTION2_FIELDS:
-            allowed = "、".join(SECTION2_FIELDS)
-            raise DomainError(
-                f"未知的第二部分项目“{key}”，应为：{allowed}", field=key, rule="第二部分项目"
-            )
-        label, kind = SECTION2_FIELDS[key]
-        text = str(value).strip()
-        if kind == "count":
-            if not text.isdigit():
-                raise DomainError(
-                    f"{label}（{key}）应为非负整数，实为“{value}”", field=key, rule="非负整数"
-                )
-            clean[key] = int(text)
-        else:
-            try:
-                amount = Decimal(text)
-            except InvalidOperation:
-                raise DomainError(
-                    f"{label}（{key}）应为金额（万元），实为“{value}”", field=key, rule="金额"
-                ) from None
-            if amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
-                raise DomainError(
-                    f"{label}（{key}）应为非负金额，最多两位小数（万元），实为“{value}”",
-                    field=key,
-                    rule="金额（万元，两位小数）",
-                )
-            clean[key] = f"{amount:.2f}"
-    return clean
 
 
 def set_annual_text(

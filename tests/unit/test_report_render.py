@@ -25,6 +25,7 @@ from docx.oxml.ns import qn
 
 from domain.errors import DomainError
 from domain.report import (
+    SECTION2_FIELDS,
     Section3Counts,
     build_section3,
     build_section4,
@@ -39,7 +40,6 @@ from services.report_render import (
     section3_table,
     section4_table,
 )
-from services.report_service import SECTION2_FIELDS
 
 REFERENCE = (
     Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "published-tables.json"
