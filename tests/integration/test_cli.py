@@ -51,15 +51,6 @@ LEDGER_HEADER = [
     "办理结果",
     "答复日期",
 ]
-NOTICE_2027 = """国务院办公厅关于2027年部分节假日安排的通知
-一、元旦：1月1日（周五）至3日（周日）放假，共3天。
-二、春节：2月5日（农历除夕、周五）至13日（农历正月初八、周六）放假调休，共9天。2月20日（周六）上班。
-三、清明节：4月3日（周六）至5日（周一）放假，共3天。
-四、劳动节：5月1日（周六）至5日（周三）放假调休，共5天。4月25日（周日）、5月8日（周六）上班。
-五、端午节：6月9日（周三）放假，共1天。
-六、中秋节：9月15日（周三）放假，共1天。
-七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。
-"""
 
 
 @dataclass(frozen=True)
@@ -526,7 +517,9 @@ def test_case_list_filters(ogi: Callable[..., Run], office: dict[str, str]) -> N
         c["closed"],
     ]
     assert [r["due"] for r in lixia][:4] == ["2026-11-09", "2026-11-30", "2026-12-14", None]
-    assert lixia[4]["due"] is not None  # an answered case keeps the due date it was answered against
+    assert (
+        lixia[4]["due"] is not None
+    )  # an answered case keeps the due date it was answered against
 
     region = listed(ogi, "--agency", "lixia", "--region")
     assert [r["case_no"] for r in region][:4] == [c["overdue"], c["dept"], c["nov30"], c["dec14"]]
@@ -798,7 +791,7 @@ def test_register_after_importing_ledger_with_own_numbering(
 
 
 def test_calendar_status_parse_and_import_notice(
-    engine: Engine, ogi: Callable[..., Run], tmp_path: Path
+    engine: Engine, ogi: Callable[..., Run], tmp_path: Path, notice_2027: str
 ) -> None:
     status = ogi("calendar", "status")
     assert status.code == 0, status.err
@@ -828,7 +821,7 @@ def test_calendar_status_parse_and_import_notice(
     assert (extended["due"], extended["provisional"]) == ("2027-01-18", True)
 
     path = tmp_path / "2027.txt"
-    path.write_text(NOTICE_2027, encoding="utf-8")
+    path.write_text(notice_2027, encoding="utf-8")
     imported = ogi("calendar", "import-notice", str(path), "--json")
     assert imported.code == 0, imported.err
     # 元旦 3 + 春节 9 + 清明 3 + 劳动节 5 + 端午 1 + 中秋 1 + 国庆 7 = 29 days off, 5 make-up days

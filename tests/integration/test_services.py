@@ -409,19 +409,8 @@ def test_holiday_override_moves_open_due_by_one_working_day(
     assert case_row(closed_no)["version"] == 2 and case_row(closed_no)["outcome"] == "disclosed"
 
 
-NOTICE_2027 = """国务院办公厅关于2027年部分节假日安排的通知
-一、元旦：1月1日（周五）至3日（周日）放假，共3天。
-二、春节：2月5日（农历除夕、周五）至13日（农历正月初八、周六）放假调休，共9天。2月20日（周六）上班。
-三、清明节：4月3日（周六）至5日（周一）放假，共3天。
-四、劳动节：5月1日（周六）至5日（周三）放假调休，共5天。4月25日（周日）、5月8日（周六）上班。
-五、端午节：6月9日（周三）放假，共1天。
-六、中秋节：9月15日（周三）放假，共1天。
-七、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。
-"""
-
-
 def test_import_2027_notice_makes_dues_official_and_moves_coverage(
-    engine: Engine, today: dt.date, case_row
+    engine: Engine, today: dt.date, case_row, notice_2027: str
 ) -> None:  # type: ignore[no-untyped-def]
     status = calendar_service.calendar_status(engine, today=D(2026, 10, 31))
     assert status.coverage == D(2026, 12, 31) and status.warning is None
@@ -458,7 +447,7 @@ def test_import_2027_notice_makes_dues_official_and_moves_coverage(
     )
     assert (case_row(february)["due"], case_row(february)["provisional"]) == (D(2027, 2, 10), True)
 
-    notice = parse_notice(NOTICE_2027)
+    notice = parse_notice(notice_2027)
     assert notice.year == 2027 and notice.problems == ()
     change = calendar_service.import_notice(engine, notice, "admin")
 

@@ -60,12 +60,20 @@ def test_a_wrong_cell_fails_its_column_balance_and_the_total_row_naming_numbers(
     failed = {c.name: c for c in check_table(t) if not c.ok}
     # 3 new + 1 carried in = 4, but 2 concluded + 1 carried out = 3
     assert "balance.natural_person" in failed
-    assert "4" in failed["balance.natural_person"].detail and "3" in failed["balance.natural_person"].detail
+    assert (
+        "4" in failed["balance.natural_person"].detail
+        and "3" in failed["balance.natural_person"].detail
+    )
     assert ("carried_out", "natural_person") in failed["balance.natural_person"].cells
 
 
 def test_carry_chain_names_both_numbers_and_cases() -> None:
-    check = check_carry(2021, {"natural_person": 2, "total": 2}, {"natural_person": 3, "total": 3}, differing_cases=["A-9"])
+    check = check_carry(
+        2021,
+        {"natural_person": 2, "total": 2},
+        {"natural_person": 3, "total": 3},
+        differing_cases=["A-9"],
+    )
     assert not check.ok
     assert "2" in check.detail and "3" in check.detail and "A-9" in check.detail
     assert check_carry(2021, {"total": 0}, None).ok  # nothing recorded to compare with
@@ -73,14 +81,21 @@ def test_carry_chain_names_both_numbers_and_cases() -> None:
 
 def test_percentages_add_up_to_exactly_100() -> None:
     # A 2017 report printed 3.84 % for 1/26: one decimal, and the shares must total 100.0.
-    assert largest_remainder_percentages({"a": 1, "b": 25}) == {"a": Decimal("3.8"), "b": Decimal("96.2")}
+    assert largest_remainder_percentages({"a": 1, "b": 25}) == {
+        "a": Decimal("3.8"),
+        "b": Decimal("96.2"),
+    }
     thirds = largest_remainder_percentages({"a": 1, "b": 1, "c": 1})
     assert sum(thirds.values()) == Decimal("100.0")
     assert sorted(thirds.values()) == [Decimal("33.3"), Decimal("33.3"), Decimal("33.4")]
     assert set(largest_remainder_percentages({"a": 0, "b": 0}).values()) == {Decimal("0.0")}
 
 
-@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=8).filter(lambda v: sum(v) > 0))
+@given(
+    st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=8).filter(
+        lambda v: sum(v) > 0
+    )
+)
 def test_percentages_property(values: list[int]) -> None:
     shares = largest_remainder_percentages({str(i): v for i, v in enumerate(values)})
     assert sum(shares.values()) == Decimal("100.0")
