@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from cli.common import JsonOption, UserOption, acting_user, engine
-from cli.output import EXIT_USAGE, console, err_console, fail, parse_date, print_json
+from cli.output import EXIT_USAGE, console, err_console, fail, parse_date, print_json, print_steps
 from domain.case import STATE_LABELS, CaseEventType, CaseState
 from domain.outcomes import Outcome
 from services import cases as case_service
@@ -324,8 +324,7 @@ def show_cmd(
         err_console.print(f"[bold yellow]注意：{detail.provisional_warning}[/bold yellow]")
     if detail.explanation:
         console.print("期限计算过程：")
-        for number, text in enumerate(detail.explanation, start=1):
-            console.print(f"  {number}. {text}", soft_wrap=True)
+        print_steps(detail.explanation)
     table = Table("#", "事件", "日期", "操作人", "理由", "内容", title="事件记录")
     for e in detail.events:
         payload = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cli.output import EXIT_USAGE, console, fail, print_json
+from cli.output import EXIT_USAGE, console, fail, print_json, print_steps
 from domain.calendar import WorkCalendar
 from domain.clock import explain
 
@@ -53,5 +53,4 @@ def explain_cmd(
     if state.provisional:
         console.print("[bold yellow]注意：此期限为暂定（涉及尚未公布的节假日安排）[/bold yellow]")
     console.print("计算过程：")
-    for number, step in enumerate(state.steps, start=1):
-        console.print(f"  {number}. {step.text}", soft_wrap=True)
+    print_steps([step.text for step in state.steps])

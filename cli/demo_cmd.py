@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from cli.cases_cmd import print_queue
-from cli.output import console, err_console
+from cli.output import console, err_console, print_steps
 from domain.case import CaseEventType as E
 from services import cases as svc
 from services import directory
@@ -266,8 +266,7 @@ def demo(
     for case_no in (numbers[0], numbers[1], numbers[4]):
         detail = svc.show_case(engine, case_no)
         console.print(f"\n[bold]{case_no}[/bold] 的答复期限：{detail.row['due'] or '计时停止'}")
-        for number, text in enumerate(detail.explanation, start=1):
-            console.print(f"  {number}. {text}", soft_wrap=True)
+        print_steps(detail.explanation)
     console.print(
         f"\n演示完成。可继续查看：ogi --db sqlite:///{db_file} case list --region --agency lixia"
     )

@@ -53,6 +53,12 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def print_steps(texts: list[str]) -> None:
+    """A deadline's explanation, one numbered step a line."""
+    for number, text in enumerate(texts, start=1):
+        console.print(f"  {number}. {text}", soft_wrap=True)
+
+
 def fail(message: str, code: int = EXIT_RULE) -> NoReturn:
     err_console.print(f"[bold red]错误：[/bold red]{message}", soft_wrap=True)
     raise SystemExit(code)
@@ -91,7 +97,9 @@ def friendly_errors() -> Iterator[None]:
     except NoticeParseError as exc:
         fail(str(exc), EXIT_RULE)
     except IntegrityError as exc:
-        fail(f"数据冲突，未写入任何数据（可能是重复的编号或他人同时修改）：{exc.orig}", EXIT_CONFLICT)
+        fail(
+            f"数据冲突，未写入任何数据（可能是重复的编号或他人同时修改）：{exc.orig}", EXIT_CONFLICT
+        )
     except (OperationalError, ProgrammingError) as exc:
         text = str(exc.orig) if exc.orig else str(exc)
         if "no such table" in text or "does not exist" in text:

@@ -122,9 +122,7 @@ def register_case(
     """Register an application; the case number is issued in the same transaction."""
     today = today or today_shanghai()
     with write_session(engine) as session:
-        actor = actor_for(session, username)
-        row = insert_case(session, new, actor.name, today=today)
-        return _ref(row)
+        return _ref(insert_case(session, new, username, today=today))
 
 
 def insert_case(

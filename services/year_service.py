@@ -100,9 +100,7 @@ def _close_one(session: Session, agency_id: int, code: str, year: int, actor: st
             now,
             actor,
         )
-    session.add(
-        YearAudit(agency_id=agency_id, year=year, action="close", actor=actor, reason="", at=now)
-    )
+    _audit(session, agency_id, year, "close", actor)
     notified = _notify_supervisors(
         session, agency_id, code, year, [no for _, no, _, _ in carried], now
     )
@@ -165,16 +163,7 @@ def lock_year(engine: Engine, year: int, username: str, agency: str | None = Non
             session.add(
                 YearLock(agency_id=row.id, year=year, locked_at=now_utc(), locked_by=actor.name)
             )
-            session.add(
-                YearAudit(
-                    agency_id=row.id,
-                    year=year,
-                    action="lock",
-                    actor=actor.name,
-                    reason="",
-                    at=now_utc(),
-                )
-            )
+            _audit(session, row.id, year, "lock", actor.name)
             locked.append(row.code)
     return locked
 
@@ -197,20 +186,22 @@ def unlock_year(
             if lock is None:
                 continue
             session.delete(lock)
-            session.add(
-                YearAudit(
-                    agency_id=row.id,
-                    year=year,
-                    action="unlock",
-                    actor=actor.name,
-                    reason=reason.strip(),
-                    at=now_utc(),
-                )
-            )
+            _audit(session, row.id, year, "unlock", actor.name, reason.strip())
             unlocked.append(row.code)
     if not unlocked:
         raise DomainError(f"{year} 年度未锁定，无需解锁", field="year", rule="解锁")
     return unlocked
+
+
+def _audit(
+    session: Session, agency_id: int, year: int, action: str, actor: str, reason: str = ""
+) -> None:
+    """Every close, lock and unlock leaves a row saying who, when and why."""
+    session.add(
+        YearAudit(
+            agency_id=agency_id, year=year, action=action, actor=actor, reason=reason, at=now_utc()
+        )
+    )
 
 
 def _require_supervisor(role: str, action: str) -> None:
