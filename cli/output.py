@@ -66,7 +66,7 @@ def fail(message: str, code: int = EXIT_RULE) -> NoReturn:
 
 def exit_code_for(exc: BaseException) -> int:
     """Map an error to the documented exit code (most specific class first)."""
-    from services.errors import ConflictError, LockedYearError, NotFoundError
+    from domain.errors import ConflictError, LockedYearError, NotFoundError
 
     for cls, code in (
         (NotFoundError, EXIT_NOT_FOUND),
@@ -84,18 +84,15 @@ def friendly_errors() -> Iterator[None]:
     from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
     from domain.errors import DomainError
-    from domain.notice import NoticeParseError
-    from services.ledger_file import LedgerError
+    from formats.ledger import LedgerError
 
     try:
         yield
+    except LedgerError as exc:
+        fail("台账未导入，发现以下问题（未写入任何数据）：\n" + str(exc), EXIT_RULE)
     except DomainError as exc:
         hint = f"（字段：{exc.field}；规则：{exc.rule}）" if exc.field or exc.rule else ""
         fail(f"{exc.message}{hint}", exit_code_for(exc))
-    except LedgerError as exc:
-        fail("台账未导入，发现以下问题（未写入任何数据）：\n" + str(exc), EXIT_RULE)
-    except NoticeParseError as exc:
-        fail(str(exc), EXIT_RULE)
     except IntegrityError as exc:
         fail(
             f"数据冲突，未写入任何数据（可能是重复的编号或他人同时修改）：{exc.orig}", EXIT_CONFLICT

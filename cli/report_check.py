@@ -3,7 +3,7 @@
 A published annual report cannot be corrected silently, so before (or after) publishing,
 people want the arithmetic of RULES §4.3 checked on exactly what the portal shows, and the
 上年结转 of each year compared with the 结转下年度 of the year before. This command reads
-the tables (`services.published`), runs `domain.report.check_table` on each and
+the tables (`formats.published`), runs `domain.report.check_table` on each and
 `check_carry` along each agency's years, and says which cells disagree and by how much.
 
 Exit codes (cli.output): 0 everything adds up; 1 some check failed; 2 a file could not be
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cli.output import EXIT_OK, EXIT_RULE, EXIT_USAGE, console, err_console, print_json
 from domain.report import COLUMN_LABELS, Check, check_table, row_label
-from services.published import (
+from formats.published import (
     CarryLink,
     PublishedTable,
     PublishedTableError,

@@ -43,7 +43,7 @@ def annual_cmd(
         else:
             typer.echo(data, nl=False)
     else:
-        from services.report_render import render
+        from formats.report import render
 
         content = render(report, fmt)
         if output is None and fmt in ("docx", "xlsx"):

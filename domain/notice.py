@@ -17,10 +17,12 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from domain.errors import DomainError
+
 __all__ = ["NoticeParseError", "ParsedNotice", "apply_extension", "parse_notice"]
 
 
-class NoticeParseError(ValueError):
+class NoticeParseError(DomainError):
     """The text cannot be a holiday notice: no year in its title, or no schedule at all."""
 
 

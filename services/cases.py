@@ -23,13 +23,12 @@ from domain.case import (
     Registration,
     register,
 )
-from domain.errors import DomainError
+from domain.errors import ConflictError, DomainError, NotFoundError
 from domain.report import years_counted
 from services import fees_service
 from services.calendar_service import load_calendar
 from services.clock_time import now_utc, today_shanghai
 from services.directory import actor_for, agency_by_code, format_case_no, user_by_name
-from services.errors import ConflictError, NotFoundError
 from services.projection import (
     apply_projection,
     clock_of,

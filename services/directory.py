@@ -9,9 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.case import ROLE_LABELS, Actor, Role
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFoundError
 from services.clock_time import now_utc
-from services.errors import NotFoundError
 from store.db import read_session, write_session
 from store.models import Agency, User
 

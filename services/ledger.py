@@ -1,6 +1,6 @@
 """Importing an office's existing ledger (台账): validate everything, then write everything.
 
-The file is checked as a whole first (`ledger_file.read_ledger`), then against the database
+The file is checked as a whole first (`formats.ledger.read_ledger`), then against the database
 (agency exists, case numbers not already used); any problem rejects the whole file and
 nothing is written. Imported cases keep their outcome and dates as historical facts; open
 ones get a live deadline counted from their date of receipt.
@@ -16,11 +16,11 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from domain.errors import DomainError
+from formats.ledger import LedgerError, LedgerRow, RowProblem, read_ledger
 from services.calendar_service import load_calendar
 from services.cases import NewCase, insert_case
 from services.clock_time import today_shanghai
 from services.directory import agency_by_code
-from services.ledger_file import LedgerError, LedgerRow, RowProblem, read_ledger
 from store.db import write_session
 from store.models import CaseRow
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFoundError
 from domain.report import (
     build_section3,
     build_section4,
@@ -24,7 +24,6 @@ from domain.report import (
 )
 from services.clock_time import now_utc, today_shanghai
 from services.directory import actor_for, agency_by_code, agency_subtree_ids
-from services.errors import NotFoundError
 from services.year_service import guard_year_change
 from store.db import read_session, write_session
 from store.models import AnnualText, CaseRow, Remedy, YearLock

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from domain.errors import DomainError
+from domain.errors import DomainError, LockedYearError
 from domain.report import build_section3, check_table
 from services.clock_time import now_utc
 from services.directory import actor_for, agency_by_code
-from services.errors import LockedYearError
 from store.db import write_session
 from store.models import Agency, Outbox, User, YearAudit, YearClose, YearLedger, YearLock
 from store.report_queries import carried_out_cases, section3_counts

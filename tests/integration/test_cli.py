@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 import cli.common as cli_common
 import cli.main as cli_main
 from domain.case import CaseEventType as E
+from formats.ledger import read_ledger
 from services.cases import NewCase, act, register_case
-from services.ledger_file import read_ledger
 from store.models import FeeRecord
 
 D = dt.date

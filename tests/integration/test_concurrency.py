@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from domain.case import CaseEventType as E
+from domain.errors import ConflictError
 from services.cases import CaseRef, NewCase, act, register_case
-from services.errors import ConflictError
 
 D = dt.date
 WORKER_TIMEOUT = 120  # seconds: a deadlock fails the test instead of hanging CI

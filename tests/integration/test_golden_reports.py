@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import json
 import os
 import subprocess
@@ -287,10 +286,6 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
     ]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("services.report_render") is None,
-    reason="services/report_render.py does not exist yet: no docx/xlsx rendering to test",
-)
 def test_document_formats_show_the_published_figures(
     imported_db: tuple[str, Any], tmp_path: Path
 ) -> None:

@@ -22,11 +22,10 @@ from sqlalchemy.orm import Session
 
 from domain.calendar import EntryKind
 from domain.case import CaseEventType as E
-from domain.errors import DomainError
+from domain.errors import ConflictError, DomainError
 from domain.notice import parse_notice
 from services import calendar_service, directory
 from services.cases import NewCase, act, register_case
-from services.errors import ConflictError
 from store.models import DueChange, FeeRecord
 
 D = dt.date

@@ -42,10 +42,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from domain.errors import LockedYearError
 from domain.outcomes import REPORT_COLUMNS
 from services import directory
 from services.cases import NewCase, act, register_case
-from services.errors import LockedYearError
 from services.year_service import close_year, lock_year
 
 REPO = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from domain.outcomes import ApplicantType, Channel, Outcome
-from services.ledger_file import LedgerError, LedgerRow, RowProblem, read_ledger
+from formats.ledger import LedgerError, LedgerRow, RowProblem, read_ledger
 
 TODAY = date(2026, 6, 30)
 

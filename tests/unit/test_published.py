@@ -1,4 +1,4 @@
-"""Checking published section-三 tables: `services.published` and `ogi report check`.
+"""Checking published section-三 tables: `formats.published` and `ogi report check`.
 
 The reference tables in shared/reference are a real district's reports: the portal text and,
 independently, the RULES §5 JSON of the same tables. Reading the text must give the JSON cell
@@ -21,7 +21,7 @@ import pytest
 
 from cli.report_check import check_command
 from domain.report import REPORT_COLUMNS, ROWS, Table, check_table, empty_table
-from services.published import PublishedTableError, check_carry_chain, read_published
+from formats.published import PublishedTableError, check_carry_chain, read_published
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO.parent / "shared" / "reference"

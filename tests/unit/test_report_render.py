@@ -32,7 +32,7 @@ from domain.report import (
     check_table,
     summary_paragraph,
 )
-from services.report_render import (
+from formats.report import (
     SECTION3_NOTE,
     render,
     section2_table,

@@ -107,18 +107,23 @@ class RowProblem:
     message: str
 
 
-class LedgerError(Exception):
+class LedgerError(DomainError):
     """The ledger was refused; `problems` lists every reason, sorted by line.
 
     File-level problems (line None) come first. `str(e)` is all messages, one per line, ready
-    to show to the office as they are.
+    to show to the office as they are; nothing of the file was written.
     """
 
     def __init__(self, problems: Sequence[RowProblem]):
         self.problems: list[RowProblem] = sorted(
             problems, key=lambda p: (p.line is not None, p.line or 0)
         )
-        super().__init__("\n".join(p.message for p in self.problems))
+        first = self.problems[0] if self.problems else None
+        super().__init__(
+            "\n".join(p.message for p in self.problems),
+            field=first.column if first else None,
+            rule=first.rule if first else None,
+        )
 
     def __str__(self) -> str:
         return "\n".join(p.message for p in self.problems)
