@@ -163,6 +163,8 @@ class CalendarEntryRow(Base):
     schedule_year: Mapped[int] = mapped_column(Integer)
     loaded_by: Mapped[str] = mapped_column(String(60))
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    festival: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    origin: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     __table_args__ = (UniqueConstraint("day", "source", name="uq_calendar_entries_day_source"),)
 
