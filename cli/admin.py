@@ -5,10 +5,13 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from cli.common import JsonOption, engine
+from cli.common import JsonOption, actor, today, uow
 from cli.output import console, print_json
+from domain.access import ROLE_LABELS
 from services import directory
 from services.setup import initialise
+
+AdminOption = typer.Option("admin", "--user", "-u", envvar="OGI_USER", help="操作人（系统管理员）")
 
 agency_app = typer.Typer(help="机关（区政府、部门、街道）", no_args_is_help=True)
 user_app = typer.Typer(help="用户（经办人、主管、负责人、管理员）", no_args_is_help=True)
@@ -30,9 +33,7 @@ def init(
     admin_name: str = typer.Option("系统管理员", "--admin-name", help="管理员姓名"),
 ) -> None:
     """Non-interactive and idempotent: a second run changes nothing that exists."""
-    result = initialise(
-        engine(), agency, agency_name, prefix=prefix, admin=admin, admin_name=admin_name
-    )
+    result = initialise(uow(), agency, agency_name, prefix=prefix, admin=admin, admin_name=admin_name)
     for line in result:
         console.print(line)
 
@@ -43,16 +44,19 @@ def agency_add(
     name: str = typer.Argument(..., help="机关名称"),
     parent: str = typer.Option(None, "--parent", help="上级机关代码"),
     prefix: str = typer.Option(None, "--prefix", help="案件编号前缀"),
-    supplement_days: int = typer.Option(15, "--supplement-days", help="默认补正期限（工作日）"),
+    supplement_days: int = typer.Option(None, "--supplement-days", help="默认补正期限（工作日，默认15）"),
     case_no_format: str = typer.Option(
         None, "--case-no-format", help="编号格式，如 {prefix}〔{year}〕第{seq:04d}号"
     ),
+    user: str = AdminOption,
     as_json: bool = JsonOption,
 ) -> None:
     info = directory.add_agency(
-        engine(),
+        uow(),
         code,
         name,
+        actor=actor(user),
+        today=today(),
         parent=parent,
         prefix=prefix,
         supplement_days=supplement_days,
@@ -66,7 +70,7 @@ def agency_add(
 
 @agency_app.command("list")
 def agency_list(as_json: bool = JsonOption) -> None:
-    rows = directory.list_agencies(engine())
+    rows = directory.list_agencies(uow())
     if as_json:
         print_json([r.__dict__ for r in rows])
         return
@@ -83,24 +87,32 @@ def user_add(
     role: str = typer.Option(..., "--role", help="caseworker / supervisor / office_head / admin"),
     agency: str = typer.Option(..., "--agency", help="所属机关代码"),
     email: str = typer.Option("", "--email", help="邮箱"),
+    user: str = AdminOption,
     as_json: bool = JsonOption,
 ) -> None:
-    info = directory.add_user(engine(), username, display_name, role, agency, email)
+    info = directory.add_user(
+        uow(), username, display_name, role, agency, email, actor=actor(user), today=today()
+    )
     if as_json:
-        print_json(info.__dict__)
+        print_json(_user_json(info))
     else:
         console.print(
-            f"已添加用户 {info.username}（{info.display_name}，{info.role}，{info.agency}）"
+            f"已添加用户 {info.username}（{info.display_name}，{ROLE_LABELS[info.role]}，{info.agency}）"
         )
 
 
 @user_app.command("list")
 def user_list(agency: str = typer.Option(None, "--agency"), as_json: bool = JsonOption) -> None:
-    rows = directory.list_users(engine(), agency)
+    rows = directory.list_users(uow(), agency)
     if as_json:
-        print_json([r.__dict__ for r in rows])
+        print_json([_user_json(r) for r in rows])
         return
     table = Table("用户名", "姓名", "角色", "机关", "邮箱")
     for r in rows:
-        table.add_row(r.username, r.display_name, r.role, r.agency, r.email)
+        table.add_row(r.username, r.display_name, ROLE_LABELS[r.role], r.agency, r.email)
     console.print(table)
+
+
+def _user_json(user: object) -> dict[str, object]:
+    names = ("username", "display_name", "role", "agency", "email")
+    return {name: str(getattr(user, name)) for name in names}

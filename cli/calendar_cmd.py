@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.common import JsonOption, engine
+from cli.common import JsonOption, actor, today, uow
 from cli.output import EXIT_RULE, EXIT_USAGE, console, err_console, fail, parse_date, print_json
 from domain.calendar import EntryKind
 from domain.notice import ParsedNotice, apply_extension, parse_notice
@@ -71,7 +71,7 @@ def import_notice_cmd(
         notice = apply_extension(parse_notice(read_text(base)), notice)
     elif notice.extensions:
         fail("这是紧急调整通知，请用 --base 指定其调整的原通知文件", EXIT_USAGE)
-    change = import_notice(engine(), notice, user)
+    change = import_notice(uow(), notice, actor=actor(user), today=today())
     _report_change(change, f"已导入{notice.year}年节假日安排：{change.added} 条", as_json)
 
 
@@ -92,7 +92,7 @@ def override_cmd(
         fail("--kind 应为 holiday 或 workday", EXIT_USAGE)
     when = parse_date(day, "日期")
     assert when is not None
-    change = set_override(engine(), when, entry_kind, name, user)
+    change = set_override(uow(), when, entry_kind, name, actor=actor(user), today=today())
     _report_change(
         change,
         f"已设置 {when.isoformat()} 为{'上班' if entry_kind is EntryKind.WORKDAY else '放假'}",
@@ -107,8 +107,13 @@ def _report_change(change, headline: str, as_json: bool) -> None:  # type: ignor
                 "added": change.added,
                 "replaced": change.replaced,
                 "moved": [
-                    {"case_no": no, "old_due": old, "new_due": new, "shift_workdays": shift}
-                    for no, old, new, shift in change.moved
+                    {
+                        "case_no": m.case_no,
+                        "old_due": m.old_due,
+                        "new_due": m.new_due,
+                        "shift_workdays": m.shift,
+                    }
+                    for m in change.moved
                 ],
             }
         )
@@ -124,8 +129,8 @@ def _report_change(change, headline: str, as_json: bool) -> None:  # type: ignor
         "变化（工作日）",
         title=f"{len(change.moved)} 件案件期限变化",
     )
-    for no, old, new, shift in change.moved:
-        table.add_row(no, str(old or "—"), str(new or "—"), f"{shift:+d}")
+    for m in change.moved:
+        table.add_row(m.case_no, str(m.old_due or "—"), str(m.new_due or "—"), f"{m.shift:+d}")
     console.print(table)
 
 
@@ -134,7 +139,7 @@ def status_cmd(as_json: bool = JsonOption) -> None:
     """Coverage of the official schedule, entries by source, and the missing-year warning."""
     from services.calendar_service import calendar_status
 
-    status = calendar_status(engine())
+    status = calendar_status(uow(), today=today())
     if as_json:
         print_json(
             {

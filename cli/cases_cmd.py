@@ -10,12 +10,12 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from cli.common import JsonOption, UserOption, acting_user, engine
+from cli.common import JsonOption, UserOption, actor, actor_or_system, today, uow
 from cli.output import EXIT_USAGE, console, err_console, fail, parse_date, print_json, print_steps
 from domain.case import STATE_LABELS, CaseEventType, CaseState
 from domain.outcomes import Outcome
 from services import cases as case_service
-from services.queries import CaseFilter, list_cases
+from services.cases import CaseFilter, list_cases
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -71,22 +71,13 @@ def register(
         requested_form=requested_form,
         assignee=assignee,
     )
-    ref = case_service.register_case(engine(), new, acting_user(user))
+    ref = case_service.register_case(uow(), new, actor=actor(user), today=today())
     _print_ref(ref, "已登记", as_json)
 
 
 def _print_ref(ref: case_service.CaseRef, verb: str, as_json: bool) -> None:
     if as_json:
-        print_json(
-            {
-                "case_no": ref.case_no,
-                "version": ref.version,
-                "state": ref.state,
-                "due": ref.due,
-                "waiting_due": ref.waiting_due,
-                "provisional": ref.provisional,
-            }
-        )
+        print_json(ref.to_json())
         return
     due = ref.due.isoformat() if ref.due else "计时停止"
     mark = "（暂定）" if ref.provisional else ""
@@ -114,10 +105,11 @@ def _action(
         if "due" in payload:
             payload["due"] = parse_date(payload["due"], "--due")
         ref = case_service.act(
-            engine(),
+            uow(),
             case_no,
             event,
-            acting_user(user),
+            actor=actor(user),
+            today=today(),
             on=parse_date(on, "--on"),
             reason=reason,
             expected_version=expect_version,
@@ -267,10 +259,16 @@ def list_cmd(
     ),
     due_within: int = typer.Option(None, "--due-within", help="N 个工作日内到期"),
     overdue: bool = typer.Option(False, "--overdue", help="只看已超期"),
+    user: str = UserOption,
     as_json: bool = JsonOption,
 ) -> None:
     """The queue: cases sorted by due date."""
-    rows = list_cases(engine(), CaseFilter(agency, region, assignee, state, due_within, overdue))
+    rows = list_cases(
+        uow(),
+        CaseFilter(agency, region, assignee, state, due_within, overdue),
+        actor=actor_or_system(user),
+        today=today(),
+    )
     if as_json:
         print_json(rows)
         return
@@ -302,10 +300,12 @@ def print_queue(rows: list[dict[str, Any]], title: str | None = None) -> None:
 
 @app.command("show")
 def show_cmd(
-    case_no: str = typer.Argument(..., help="案件编号"), as_json: bool = JsonOption
+    case_no: str = typer.Argument(..., help="案件编号"),
+    user: str = UserOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """A case: its facts, events, due date with its explanation, provisional warning."""
-    detail = case_service.show_case(engine(), case_no)
+    detail = case_service.show_case(uow(), case_no, actor=actor_or_system(user), today=today())
     if as_json:
         print_json({"case": detail.row, "events": detail.events, "clock": detail.clock})
         return
@@ -365,11 +365,17 @@ def export(
     agency: str = typer.Option(None, "--agency", help="机关代码"),
     region: bool = typer.Option(False, "--region", help="包括下级机关"),
     state: str = typer.Option(None, "--state", help="状态筛选"),
+    user: str = UserOption,
 ) -> None:
     """Export cases; the CSV has the ledger's columns first, so it can be imported again."""
     if fmt not in ("csv", "json"):
         fail("--format 应为 csv 或 json", EXIT_USAGE)
-    rows = list_cases(engine(), CaseFilter(agency=agency, region=region, state=state))
+    rows = list_cases(
+        uow(),
+        CaseFilter(agency=agency, region=region, state=state),
+        actor=actor_or_system(user),
+        today=today(),
+    )
     if fmt == "json":
         if output:
             import json
@@ -390,9 +396,7 @@ def export(
 
 def inbox_cmd(user: str = UserOption, as_json: bool = JsonOption) -> None:
     """A user's messages, e.g. the cases that crossed the year at the year-end close."""
-    from services.queries import inbox
-
-    messages = inbox(engine(), acting_user(user))
+    messages = case_service.inbox(uow(), actor=actor(user))
     if as_json:
         print_json(messages)
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from cli.output import EXIT_USAGE, console, fail, print_json, print_steps
+from cli.output import EXIT_USAGE, console, err_console, fail, print_json, print_steps
 from domain.calendar import WorkCalendar
 from domain.clock import explain
 
@@ -15,20 +15,14 @@ app = typer.Typer(no_args_is_help=True)
 
 
 def current_calendar() -> WorkCalendar:
-    """The installation's calendar when a database is set up, else the bundled one."""
-    from sqlalchemy.exc import SQLAlchemyError
+    """The installation's calendar when a database is set up, else the bundled one (said so)."""
+    from cli.common import uow
+    from services.calendar_service import installation_calendar
 
-    from cli.common import engine
-    from services.calendar_service import load_calendar
-    from store.db import read_session, schema_is_current
-
-    try:
-        if schema_is_current(engine()):
-            with read_session(engine()) as session:
-                return load_calendar(session)
-    except SQLAlchemyError:
-        pass
-    return WorkCalendar.from_package()
+    calendar, warning = installation_calendar(uow())
+    if warning:
+        err_console.print(f"[yellow]{warning}[/yellow]", soft_wrap=True)
+    return calendar
 
 
 @app.command("explain")

@@ -15,15 +15,13 @@ from pathlib import Path
 import typer
 
 from cli.cases_cmd import print_queue
+from cli.common import configure, runtime
 from cli.output import console, err_console, print_steps
 from domain.case import CaseEventType as E
 from services import cases as svc
 from services import directory
 from services.calendar_service import calendar_status, load_calendar
-from services.clock_time import today_shanghai
-from services.queries import CaseFilter, list_cases
 from services.setup import initialise
-from store.db import make_engine, read_session
 
 AGENCIES = [
     ("lixia_dept_housing", "历下区住房和城乡建设局", "历下住建公开"),
@@ -34,6 +32,7 @@ STAFF = [
     ("wang", "王敏", "caseworker", "lixia"),
     ("zhao", "赵磊", "caseworker", "lixia_dept_housing"),
     ("sun", "孙丽", "caseworker", "lixia_jiefang"),
+    ("qian", "钱进", "caseworker", "lixia_dept_nature"),
     ("chen", "陈主任", "office_head", "lixia"),
     ("liu", "刘科长", "supervisor", "lixia"),
 ]
@@ -92,7 +91,7 @@ APPLICATIONS = [
         "",
         "某地块国有土地使用权出让合同",
         10,
-        "wang",
+        "qian",
     ),
     (
         "lixia_jiefang",
@@ -160,17 +159,20 @@ def demo(
     """Build the demo office and print the queue."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    engine = make_engine(f"sqlite:///{db_file}")
-    today = today_shanghai()
+    configure(f"sqlite:///{db_file}")
+    rt = runtime()
+    today = rt.today()
     console.print(f"[bold]ogi 演示[/bold]：数据库 {db_file}，今天 {today.isoformat()}（北京时间）")
-    for line in initialise(engine, "lixia", "济南市历下区人民政府", prefix="历下政公开"):
+    for line in initialise(rt.uow(), "lixia", "济南市历下区人民政府", prefix="历下政公开"):
         console.print(f"  {line}")
+    admin = rt.actor("admin")
     for code, name, prefix in AGENCIES:
-        directory.add_agency(engine, code, name, parent="lixia", prefix=prefix)
+        directory.add_agency(
+            rt.uow(), code, name, actor=admin, today=today, parent="lixia", prefix=prefix
+        )
     for username, name, role, agency in STAFF:
-        directory.add_user(engine, username, name, role, agency)
-    with read_session(engine) as session:
-        calendar = load_calendar(session)
+        directory.add_user(rt.uow(), username, name, role, agency, actor=admin, today=today)
+    calendar = load_calendar(rt.uow())
 
     def ago(n: int) -> dt.date:
         return calendar.add_workdays(today, -n).day
@@ -188,7 +190,7 @@ def demo(
         assignee,
     ) in APPLICATIONS:
         ref = svc.register_case(
-            engine,
+            rt.uow(),
             svc.NewCase(
                 agency,
                 applicant,
@@ -200,7 +202,8 @@ def demo(
                 id_number=id_number,
                 assignee=assignee,
             ),
-            assignee,
+            actor=rt.actor(assignee),
+            today=today,
         )
         numbers.append(ref.case_no)
     console.print(f"  已登记 {len(numbers)} 件申请，分属 {1 + len(AGENCIES)} 个机关")
@@ -241,7 +244,7 @@ def demo(
         (
             4,
             E.CONSULTATION_STARTED,
-            "wang",
+            "qian",
             7,
             {"kind": "agency", "party": "历下区财政局"},
             "信息由两机关共同制作",
@@ -252,19 +255,33 @@ def demo(
         (6, E.ANSWERED, "sun", 2, {"outcome": "unavailable.not_held"}, ""),
     ]
     for index, action, user, days_ago, payload, reason in steps:
-        svc.act(engine, numbers[index], action, user, on=ago(days_ago), reason=reason, **payload)
+        svc.act(
+            rt.uow(),
+            numbers[index],
+            action,
+            actor=rt.actor(user),
+            today=today,
+            on=ago(days_ago),
+            reason=reason,
+            **payload,
+        )
     console.print(f"  已办理 {len(steps)} 个步骤（补正、征求意见、延期审批、答复）")
 
-    status = calendar_status(engine, today)
+    status = calendar_status(rt.uow(), today=today)
     if status.warning:
         err_console.print(f"[yellow]{status.warning}[/yellow]")
     console.print()
     print_queue(
-        list_cases(engine, CaseFilter(agency="lixia", region=True, state="open"), today=today),
+        svc.list_cases(
+            rt.uow(),
+            svc.CaseFilter(agency="lixia", region=True, state="open"),
+            actor=admin,
+            today=today,
+        ),
         title="待办队列（按答复期限排序，含下级机关）",
     )
     for case_no in (numbers[0], numbers[1], numbers[4]):
-        detail = svc.show_case(engine, case_no)
+        detail = svc.show_case(rt.uow(), case_no, actor=admin, today=today)
         console.print(f"\n[bold]{case_no}[/bold] 的答复期限：{detail.row['due'] or '计时停止'}")
         print_steps(detail.explanation)
     console.print(

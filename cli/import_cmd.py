@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from cli.common import JsonOption, engine
+from cli.common import JsonOption, actor, today, uow
 from cli.output import console, print_json
 from services.ledger import import_ledger
 
@@ -26,10 +26,11 @@ def ledger_cmd(
     with Progress(transient=True, disable=as_json) as progress:
         task = progress.add_task("导入中", total=None)
         result = import_ledger(
-            engine(),
+            uow(),
             file,
             agency,
-            user,
+            actor=actor(user),
+            today=today(),
             dry_run=dry_run,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )

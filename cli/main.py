@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 from cli import admin, calendar_cmd, cases_cmd, deadline_cmd, demo_cmd, import_cmd, report_cmd
@@ -28,8 +26,9 @@ def root(
     ),
 ) -> None:
     """Global options: the database to use."""
-    if db:
-        os.environ["OGI_DATABASE_URL"] = db
+    from cli.common import configure
+
+    configure(db)
 
 
 admin.register(app)

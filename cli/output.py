@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 the input broke a rule (nothing written); 2 usage error or a file
 that cannot be read; 3 something named does not exist; 4 conflict (someone else changed the
-case first); 5 a locked year refused the change; 6 the database is missing or not set up.
+case first); 5 a locked year refused the change; 6 the database is missing or not set up;
+7 the acting user's role may not do this (RULES §7).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ EXIT_NOT_FOUND = 3
 EXIT_CONFLICT = 4
 EXIT_LOCKED = 5
 EXIT_NO_DATABASE = 6
+EXIT_FORBIDDEN = 7
 
 
 def _default(value: Any) -> Any:
@@ -65,17 +67,10 @@ def fail(message: str, code: int = EXIT_RULE) -> NoReturn:
 
 
 def exit_code_for(exc: BaseException) -> int:
-    """Map an error to the documented exit code (most specific class first)."""
-    from domain.errors import ConflictError, LockedYearError, NotFoundError
+    """The documented exit code of an error: its kind's row of `domain.errors.ERROR_STATUS`."""
+    from domain.errors import DomainError, status_of
 
-    for cls, code in (
-        (NotFoundError, EXIT_NOT_FOUND),
-        (ConflictError, EXIT_CONFLICT),
-        (LockedYearError, EXIT_LOCKED),
-    ):
-        if isinstance(exc, cls):
-            return code
-    return EXIT_RULE
+    return status_of(exc).exit_code if isinstance(exc, DomainError) else EXIT_RULE
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.common import JsonOption, UserOption, acting_user, engine
+from cli.common import JsonOption, UserOption, actor, actor_or_system, today, uow
 from cli.output import EXIT_RULE, EXIT_USAGE, console, err_console, fail, parse_date, print_json
 
 report_app = typer.Typer(no_args_is_help=True)
@@ -28,16 +28,19 @@ def annual_cmd(
     output: Path = typer.Option(
         None, "--output", "-o", help="输出文件；docx/xlsx 默认 年度报告-机关-年度.扩展名"
     ),
+    user: str = UserOption,
 ) -> None:
     """Sections 三 and 四 from the cases, with the checks; other formats laid out like the national format."""
-    from services.report_service import annual_report, contract_json
+    from services.reports import annual_report
 
     if fmt not in FORMATS:
         fail(f"--format 应为 {' / '.join(FORMATS)}", EXIT_USAGE)
-    report = annual_report(engine(), year, agency, scope)
-    failed = [c for c in report["checks"] if not c["ok"]]
+    report = annual_report(
+        uow(), year, agency, actor=actor_or_system(user), today=today(), scope=scope
+    )
+    failed = [c for c in report.checks if not c["ok"]]
     if fmt == "json":
-        data = json.dumps(contract_json(report), ensure_ascii=False, indent=2) + "\n"
+        data = json.dumps(report.contract(), ensure_ascii=False, indent=2) + "\n"
         if output:
             output.write_text(data, encoding="utf-8")
         else:
@@ -45,7 +48,7 @@ def annual_cmd(
     else:
         from formats.report import render
 
-        content = render(report, fmt)
+        content = render(report.document(), fmt)
         if output is None and fmt in ("docx", "xlsx"):
             output = Path(f"年度报告-{agency}-{year}.{fmt}")
         if output:
@@ -79,9 +82,9 @@ def close_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Record the cases carried out of the year (结转); safe to run again."""
-    from services.year_service import close_year
+    from services.years import close_year
 
-    results = close_year(engine(), year, acting_user(user), agency)
+    results = close_year(uow(), year, actor=actor(user), today=today(), agency=agency)
     if as_json:
         print_json([r.__dict__ for r in results])
     else:
@@ -103,9 +106,9 @@ def lock_cmd(
     user: str = UserOption,
 ) -> None:
     """Lock a published year: changes that would alter its figures are refused."""
-    from services.year_service import lock_year
+    from services.years import lock_year
 
-    locked = lock_year(engine(), year, acting_user(user), agency)
+    locked = lock_year(uow(), year, actor=actor(user), today=today(), agency=agency)
     console.print(f"已锁定 {year} 年度：{'、'.join(locked) if locked else '（均已锁定）'}")
 
 
@@ -117,9 +120,11 @@ def unlock_cmd(
     user: str = UserOption,
 ) -> None:
     """Unlock a year; the reason is recorded with who and when."""
-    from services.year_service import unlock_year
+    from services.years import unlock_year
 
-    unlocked = unlock_year(engine(), year, acting_user(user), reason, agency)
+    unlocked = unlock_year(
+        uow(), year, actor=actor(user), today=today(), reason=reason, agency=agency
+    )
     console.print(f"已解除 {year} 年度锁定：{'、'.join(unlocked)}（理由已记录）")
 
 
@@ -139,16 +144,17 @@ def remedy_add(
     as_json: bool = JsonOption,
 ) -> None:
     """Record a reconsideration or litigation against a case (section 四)."""
-    from services.report_service import add_remedy
+    from services.reports import add_remedy
 
     filed = parse_date(filed_on, "--filed-on")
     assert filed is not None
     remedy_id = add_remedy(
-        engine(),
+        uow(),
         case_no,
         kind,
         filed,
-        acting_user(user),
+        actor=actor(user),
+        today=today(),
         result=result,
         result_on=parse_date(result_on, "--result-on"),
         note=note,
@@ -167,19 +173,24 @@ def remedy_update(
     user: str = UserOption,
 ) -> None:
     """Record a remedy's result later."""
-    from services.report_service import update_remedy
+    from services.reports import update_remedy
 
     update_remedy(
-        engine(), remedy_id, result, parse_date(result_on, "--result-on"), acting_user(user)
+        uow(),
+        remedy_id,
+        result,
+        parse_date(result_on, "--result-on"),
+        actor=actor(user),
+        today=today(),
     )
     console.print(f"已更新复议诉讼 #{remedy_id} 的结果")
 
 
 @remedy_app.command("list")
 def remedy_list(case_no: str = typer.Option(None, "--case"), as_json: bool = JsonOption) -> None:
-    from services.report_service import list_remedies
+    from services.reports import list_remedies
 
-    rows = list_remedies(engine(), case_no)
+    rows = list_remedies(uow(), case_no)
     if as_json:
         print_json(rows)
         return
@@ -213,7 +224,7 @@ def annual_set(
     user: str = UserOption,
 ) -> None:
     """Enter section 二's figures and the text sections of a year's report."""
-    from services.report_service import set_annual_text
+    from services.reports import set_annual_text
 
     values = {}
     for item in section2 or []:
@@ -226,10 +237,11 @@ def annual_set(
         return path.read_text(encoding="utf-8-sig") if path else None
 
     set_annual_text(
-        engine(),
+        uow(),
         year,
         agency,
-        acting_user(user),
+        actor=actor(user),
+        today=today(),
         section2=values,
         overview=text(overview),
         problems=text(problems),

@@ -16,8 +16,9 @@ from enum import StrEnum
 from typing import Any
 
 from domain import clock as clk
+from domain.access import ROLE_LABELS, SYSTEM, Actor, Role  # noqa: F401 - re-exported
 from domain.calendar import WorkCalendar
-from domain.errors import DomainError
+from domain.errors import DomainError, ForbiddenError
 from domain.identity import check_identity
 from domain.outcomes import (
     ApplicantType,
@@ -27,21 +28,7 @@ from domain.outcomes import (
     parse_channel,
     parse_outcome,
 )
-
-
-class Role(StrEnum):
-    CASEWORKER = "caseworker"
-    SUPERVISOR = "supervisor"
-    OFFICE_HEAD = "office_head"
-    ADMIN = "admin"
-
-
-ROLE_LABELS = {
-    Role.CASEWORKER: "经办人",
-    Role.SUPERVISOR: "主管",
-    Role.OFFICE_HEAD: "政府信息公开工作机构负责人",
-    Role.ADMIN: "系统管理员",
-}
+from domain.predicates import Compare, InSet, Predicate, all_of
 
 
 class CaseState(StrEnum):
@@ -65,6 +52,21 @@ STATE_LABELS = {
 }
 
 CLOSED_STATES = frozenset({CaseState.CONCLUDED, CaseState.DEEMED_ABANDONED, CaseState.WITHDRAWN})
+OPEN_STATES = frozenset(set(CaseState) - CLOSED_STATES)
+
+
+def is_open_case() -> Predicate:
+    return InSet("state", frozenset(s.value for s in OPEN_STATES))
+
+
+def overdue_on(today: dt.date) -> Predicate:
+    """An open case whose due date has passed (RULES §6 `overdue`): the queue's red rows."""
+    return all_of(is_open_case(), clk.due_passed(today))
+
+
+def due_by(cutoff: dt.date) -> Predicate:
+    """An open case due on or before `cutoff` (the queue's "due within N working days")."""
+    return all_of(is_open_case(), Compare("due", "<=", cutoff))
 
 
 class CaseEventType(StrEnum):
@@ -120,17 +122,6 @@ _CLOCK_TYPES = {
     CaseEventType.DEEMED_ABANDONED: clk.EventType.ANSWERED,
     CaseEventType.WITHDRAWN: clk.EventType.ANSWERED,
 }
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a user name (or system) and the role the action is judged by."""
-
-    name: str
-    role: Role
-
-
-SYSTEM = Actor("system", Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -277,6 +268,12 @@ class Case:
     def clock_events(self) -> list[clk.ClockEvent]:
         return [c for c in (e.to_clock() for e in self.events) if c is not None]
 
+    def clock_state(self, calendar: WorkCalendar) -> clk.ClockState | None:
+        """The clock, except for a case imported already concluded: its history is unknown."""
+        if self.imported and self.outcome is not None:
+            return None
+        return self.clock(calendar)
+
     def clock(self, calendar: WorkCalendar) -> clk.ClockState:
         """The deadline projection; an imported case has no clock history beyond D0."""
         return clk.compute(
@@ -308,8 +305,10 @@ class Case:
             )
 
     def _guard_acting_role(self, actor: Actor, action: str) -> None:
-        if actor.role is Role.ADMIN and actor is not SYSTEM:
-            raise DomainError(f"系统管理员不办理案件，不能{action}", field="actor", rule="角色权限")
+        if actor.role is Role.ADMIN:
+            raise ForbiddenError(
+                f"系统管理员不办理案件，不能{action}", field="user", rule="RULES §7"
+            )
 
     def _commit(self, event: CaseEvent, calendar: WorkCalendar) -> CaseEvent:
         """Validate the event against the clock, then apply it."""
@@ -378,13 +377,7 @@ def _guard_extension_request(
     _require_reason(reason, "申请延期")
     if case.pending_extension is not None:
         raise DomainError("已有待审批的延期申请", field="workdays", rule="《条例》第三十三条")
-    n = p.get("workdays")
-    if not isinstance(n, int) or not 1 <= n <= clk.MAX_EXTENSION_WORKDAYS:
-        raise DomainError(
-            f"延长的期限（workdays）应为1至{clk.MAX_EXTENSION_WORKDAYS}个工作日，实为{n}",
-            field="workdays",
-            rule="《条例》第三十三条",
-        )
+    clk.check_extension_days(p.get("workdays"))
     if any(e.type is CaseEventType.EXTENSION_GRANTED for e in case.events):
         raise DomainError(
             "延期答复只能一次，本申请已延期过", field="workdays", rule="《条例》第三十三条"
@@ -396,7 +389,7 @@ def _guard_extension_decision(
     case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
 ) -> dict:
     if actor.role is not Role.OFFICE_HEAD:
-        raise DomainError(
+        raise ForbiddenError(
             f"延期须经政府信息公开工作机构负责人批准，{actor.name}（{ROLE_LABELS[actor.role]}）无权审批",
             field="approver",
             rule="《条例》第三十三条",
@@ -563,12 +556,7 @@ def register(
             rule="日期不能在未来",
         )
     id_number = check_identity(form.id_kind, form.id_number) if form.id_number else ""
-    if not 1 <= form.supplement_days <= 60:
-        raise DomainError(
-            "补正期限（supplement_days）应为1至60个工作日",
-            field="supplement_days",
-            rule="合理的补正期限",
-        )
+    clk.check_supplement_days(form.supplement_days, "supplement_days")
     payload: dict[str, Any] = {
         "case_no": form.case_no,
         "agency": form.agency,
@@ -613,3 +601,69 @@ def register(
     type_ = CaseEventType.IMPORTED if imported else CaseEventType.REGISTERED
     event = CaseEvent(type_, form.received_on, at, actor.name, actor.role, "", payload)
     return Case.from_events([event]), event
+
+
+# -- the case row's projection ----------------------------------------------------------------
+
+REMIND_WORKDAYS_BEFORE_DUE = 3
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The columns of the case row derived from its events and the calendar."""
+
+    state: str
+    outcome: str | None
+    concluded_on: dt.date | None
+    applicant_type: str
+    due: dt.date | None = None
+    clock: str = clk.ClockStatus.STOPPED.value
+    waiting_for: str | None = None
+    waiting_due: dt.date | None = None
+    provisional: bool = False
+    on_time: bool | None = None
+    next_reminder_on: dt.date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def project(case: Case, calendar: WorkCalendar) -> Projection:
+    """What the case row shows: state, outcome and the deadline fields."""
+    base = Projection(
+        state=case.state.value,
+        outcome=case.outcome.value if case.outcome else None,
+        concluded_on=case.concluded_on,
+        applicant_type=case.applicant.type.value,
+    )
+    state = case.clock_state(calendar)
+    if state is None:
+        return base
+    return Projection(
+        state=base.state,
+        outcome=base.outcome,
+        concluded_on=base.concluded_on,
+        applicant_type=base.applicant_type,
+        due=state.due,
+        clock=state.clock.value,
+        waiting_for=state.waiting_for.value if state.waiting_for else None,
+        waiting_due=state.waiting_due,
+        provisional=state.provisional,
+        on_time=state.on_time,
+        next_reminder_on=_next_reminder(case, state, calendar),
+    )
+
+
+def _next_reminder(case: Case, state: clk.ClockState, calendar: WorkCalendar) -> dt.date | None:
+    """The next date a reminder is due: the waiting deadline, or a few working days before due."""
+    if not case.is_open:
+        return None
+    points = []
+    if state.waiting_due is not None:
+        points.append(state.waiting_due)
+    if state.due is not None and state.clock is clk.ClockStatus.RUNNING:
+        before = calendar.add_workdays(state.due, -REMIND_WORKDAYS_BEFORE_DUE).day
+        points.append(max(case.received_on, before))
+    if not state.supplement_requested and state.clock is clk.ClockStatus.RUNNING:
+        points.append(state.supplement_window_end)
+    return min(points) if points else None

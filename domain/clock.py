@@ -20,10 +20,12 @@ from typing import Any
 
 from domain.calendar import WorkCalendar
 from domain.errors import DomainError
+from domain.predicates import Compare, Predicate, holds
 
 ANSWER_WORKDAYS = 20  # Art. 33
 SUPPLEMENT_REQUEST_WORKDAYS = 7  # Art. 30: 补正 must be asked within 7 working days of D0
 DEFAULT_SUPPLEMENT_DAYS = 15  # Decision: default applicant's 补正 period, per agency
+SUPPLEMENT_DAYS_RANGE = (1, 60)  # Decision: a 补正 period is always 1–60 working days
 CONSULTATION_WORKDAYS = 15  # Art. 32 and 34
 PAYMENT_WORKDAYS = 20  # 国办函〔2020〕109号
 MAX_EXTENSION_WORKDAYS = 20  # Art. 33
@@ -138,7 +140,15 @@ class ClockState:
 
     def is_overdue(self, today: dt.date) -> bool:
         """Unanswered with the clock running or paused and the due date already past."""
-        return self.answered_on is None and self.due is not None and today > self.due
+        return self.answered_on is None and holds(due_passed(today), {"due": self.due})
+
+
+def due_passed(today: dt.date) -> Predicate:
+    """Overdue: the due date in force is before today (a case due today is not yet overdue).
+
+    The one definition of "overdue"; the queue's SQL is compiled from it.
+    """
+    return Compare("due", "<", today)
 
 
 @dataclass
@@ -185,6 +195,29 @@ class _Run:
     def say(self, event: ClockEvent | None, on: dt.date, text: str) -> None:
         name = event.type.value if event else "received"
         self.steps.append(Step(on, name, text, self.due))
+
+
+def check_supplement_days(days: object, field: str = "applicant_days") -> int:
+    """RULES §2.2 Decision: a 补正 period is a whole number of working days, 1–60."""
+    low, high = SUPPLEMENT_DAYS_RANGE
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        raise DomainError(
+            f"补正期限（{field}）应为{low}至{high}个工作日，实为{days}",
+            field=field,
+            rule="合理的补正期限（RULES §2.2）",
+        )
+    return days
+
+
+def check_extension_days(days: object, field: str = "workdays") -> int:
+    """Art. 33: an extension is 1 to 20 working days."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_WORKDAYS:
+        raise DomainError(
+            f"延长的期限（{field}）应为1至{MAX_EXTENSION_WORKDAYS}个工作日，实为{days}",
+            field=field,
+            rule="《条例》第三十三条",
+        )
+    return days
 
 
 def _refuse(event: ClockEvent, index: int, rule: str, message: str) -> DomainError:
@@ -273,8 +306,10 @@ def _on_supplement_requested(
             f"最迟 {window_end.isoformat()}",
         )
     days = event.applicant_days if event.applicant_days is not None else default_days
-    if days < 1:
-        raise _refuse(event, index, "补正期限", "补正期限（applicant_days）应为正整数个工作日")
+    try:
+        check_supplement_days(days)
+    except DomainError as exc:
+        raise _refuse(event, index, exc.rule or "补正期限", exc.message) from None
     run.supplement_requested = True
     run.status, run.waiting_for = ClockStatus.STOPPED, Waiting.SUPPLEMENT
     run.waiting_due = run.add(event.on, days)
@@ -399,14 +434,10 @@ def _on_extension_granted(run: _Run, event: ClockEvent, index: int, *_: Any) -> 
         raise _refuse(event, index, "《条例》第三十三条", "延期答复只能一次，本申请已延期过")
     if run.status is ClockStatus.STOPPED:
         _require_running(run, event, index)
-    n = event.workdays
-    if n is None or not 1 <= n <= MAX_EXTENSION_WORKDAYS:
-        raise _refuse(
-            event,
-            index,
-            "《条例》第三十三条",
-            f"延长的期限（workdays）应为1至{MAX_EXTENSION_WORKDAYS}个工作日，实为{n}",
-        )
+    try:
+        n = check_extension_days(event.workdays)
+    except DomainError as exc:
+        raise _refuse(event, index, exc.rule or "《条例》第三十三条", exc.message) from None
     run.extension_used = True
     if run.status is ClockStatus.PAUSED:
         run.remaining += n

@@ -16,6 +16,7 @@ from typing import Any
 
 from domain.errors import DomainError
 from domain.outcomes import APPLICANT_TYPES, OUTCOMES, REPORT_COLUMNS, Outcome
+from domain.yearend import year_bounds, years_counted  # noqa: F401 - re-exported
 
 APPLICANT_COLUMNS: tuple[str, ...] = tuple(a.value for a in APPLICANT_TYPES)
 OUTCOME_ROWS: tuple[str, ...] = tuple(o.value for o in OUTCOMES)
@@ -282,16 +283,6 @@ def build_section4(counts: Mapping[tuple[str, str], int]) -> dict[str, dict[str,
     for kind in REMEDY_KINDS:
         section[kind]["total"] = sum(section[kind][r] for r in REMEDY_RESULTS)
     return section
-
-
-def year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
-
-
-def years_counted(received_on: dt.date, concluded_on: dt.date | None, today: dt.date) -> range:
-    """The report years whose section 三 counts a case: from its D0 to its conclusion (or now)."""
-    last = (concluded_on or today).year
-    return range(received_on.year, max(last, received_on.year) + 1)
 
 
 def check_remedy(

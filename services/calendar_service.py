@@ -1,114 +1,47 @@
 """The calendar in the database: seeding, notices, overrides, status, and recomputing cases.
 
 The calendar table holds every dated entry with its source (package / notice / manual), who
-loaded it and when. Coverage is the end of the last year whose schedule came from the
-package or a State Council notice. Any change to the table recomputes every open case's
-projection in the same transaction and records each due date that moved.
+loaded it and when. Any change to the table recomputes every open case's projection in the
+same transaction and records each due date that moved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.orm import Session
-
+from domain.access import Actor, Role, require_role
 from domain.calendar import (
     CalendarEntry,
     EntryKind,
     EntrySource,
     WorkCalendar,
-    coverage_of,
     coverage_warning,
     package_entries,
 )
+from domain.case import project
 from domain.errors import DomainError
 from domain.notice import ParsedNotice
-from services.clock_time import now_utc, today_shanghai
-from store.db import read_session, write_session
-from store.models import CalendarEntryRow
 
-_CALENDARS: dict[str, tuple[tuple[object, ...], WorkCalendar]] = {}
+RECOMPUTE_BATCH = 2000
 
 
-def load_calendar(session: Session) -> WorkCalendar:
-    """The calendar of the table (the package's data when the table is empty).
-
-    Building it costs tens of milliseconds, so it is kept per database and rebuilt only when
-    the table's fingerprint (row count, highest id, latest load time) changes — every action
-    asks for it, and the table changes a few times a year.
-    """
-    url = session.get_bind().url.render_as_string(hide_password=False)
-    fingerprint = tuple(
-        session.execute(
-            select(
-                func.count(), func.max(CalendarEntryRow.id), func.max(CalendarEntryRow.loaded_at)
-            )
-        ).one()
-    )
-    cached = _CALENDARS.get(url)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
-    calendar = _build_calendar(session)
-    _CALENDARS[url] = (fingerprint, calendar)
-    return calendar
-
-
-def _build_calendar(session: Session) -> WorkCalendar:
-    rows = session.execute(
-        select(
-            CalendarEntryRow.day,
-            CalendarEntryRow.kind,
-            CalendarEntryRow.name,
-            CalendarEntryRow.source,
-            CalendarEntryRow.schedule_year,
-        )
-    ).all()
-    if not rows:
-        return WorkCalendar.from_package()
-    entries = [
-        CalendarEntry(day, EntryKind(kind), name, EntrySource(source))
-        for day, kind, name, source, _ in rows
-    ]
-    official_years = {
-        year
-        for _, _, _, source, year in rows
-        if source in (EntrySource.PACKAGE, EntrySource.NOTICE)
-    }
-    return WorkCalendar(entries, coverage_of(official_years))
-
-
-def seed_package(session: Session, loaded_by: str) -> int:
+def seed_package(uow: Any, loaded_by: str) -> int:
     """Load the bundled package's entries once; returns how many were added."""
-    exists = session.execute(
-        select(func.count())
-        .select_from(CalendarEntryRow)
-        .where(CalendarEntryRow.source == "package")
-    ).scalar_one()
-    if exists:
+    if uow.calendar.counts_by_source().get(EntrySource.PACKAGE.value):
         return 0
-    now = now_utc()
-    entries = package_entries()
-    session.add_all(
-        CalendarEntryRow(
-            day=e.day,
-            kind=e.kind.value,
-            name=e.name,
-            source=e.source.value,
-            schedule_year=_schedule_year(e.day, e.kind),
-            loaded_by=loaded_by,
-            loaded_at=now,
-        )
-        for e in entries
-    )
-    return len(entries)
+    return uow.calendar.add(package_entries(), loaded_by, uow.now())
 
 
-def _schedule_year(day: dt.date, kind: EntryKind) -> int:
-    """A late-December make-up day can belong to next year's schedule; the year is what counts
-    for coverage, and the package's own years are whole, so the day's year is right here."""
-    return day.year
+@dataclass(frozen=True)
+class MovedDate:
+    """An open case whose due date moved because the calendar changed."""
+
+    case_no: str
+    old_due: dt.date | None
+    new_due: dt.date | None
+    shift: int  # working days, on the new calendar
 
 
 @dataclass(frozen=True)
@@ -117,77 +50,72 @@ class CalendarChange:
 
     added: int
     replaced: int
-    moved: list[tuple[str, dt.date | None, dt.date | None, int]]  # case_no, old, new, shift
+    moved: list[MovedDate]
 
 
-def import_notice(engine: Engine, notice: ParsedNotice, loaded_by: str) -> CalendarChange:
+def import_notice(uow: Any, notice: ParsedNotice, *, actor: Actor, today: dt.date) -> CalendarChange:
     """Replace the notice entries of the notice's year and recompute every open case."""
-    from services.recompute import recompute_open_cases
-
+    del today
+    require_role(actor, {Role.ADMIN}, "导入节假日安排通知")
     if notice.problems:
         raise DomainError(
             "通知中有无法识别的内容，未导入：\n" + "\n".join(notice.problems),
             field="notice",
             rule="通知格式",
         )
-    with write_session(engine) as session:
-        replaced = session.execute(
-            delete(CalendarEntryRow).where(
-                CalendarEntryRow.source == "notice", CalendarEntryRow.schedule_year == notice.year
-            )
-        ).rowcount
-        now = now_utc()
-        rows = [(d, EntryKind.HOLIDAY) for d in notice.holidays]
-        rows += [(d, EntryKind.WORKDAY) for d in notice.workdays]
-        names = {day: label for label, first, last in notice.blocks for day in _span(first, last)}
-        session.add_all(
-            CalendarEntryRow(
-                day=day,
-                kind=kind.value,
-                name=names.get(day, "") if kind is EntryKind.HOLIDAY else "调休上班",
-                source="notice",
-                schedule_year=notice.year,
-                loaded_by=loaded_by,
-                loaded_at=now,
-            )
-            for day, kind in rows
-        )
-        session.flush()
-        moved = recompute_open_cases(session, f"导入{notice.year}年节假日安排通知")
-    return CalendarChange(len(rows), replaced or 0, moved)
+    names = {
+        first + dt.timedelta(days=i): label
+        for label, first, last in notice.blocks
+        for i in range((last - first).days + 1)
+    }
+    entries = [CalendarEntry(d, EntryKind.HOLIDAY, names.get(d, ""), EntrySource.NOTICE) for d in notice.holidays]
+    entries += [CalendarEntry(d, EntryKind.WORKDAY, "调休上班", EntrySource.NOTICE) for d in notice.workdays]
+    with uow.write():
+        replaced = uow.calendar.remove_notice_year(notice.year)
+        added = uow.calendar.add(entries, actor.name, uow.now())
+        moved = recompute_open_cases(uow, f"导入{notice.year}年节假日安排通知")
+    return CalendarChange(added, replaced, moved)
 
 
 def set_override(
-    engine: Engine, day: dt.date, kind: EntryKind, name: str, loaded_by: str
+    uow: Any, day: dt.date, kind: EntryKind, name: str, *, actor: Actor, today: dt.date
 ) -> CalendarChange:
     """An administrator's manual entry for one day (replacing an earlier manual one)."""
-    from services.recompute import recompute_open_cases
-
-    with write_session(engine) as session:
-        replaced = session.execute(
-            delete(CalendarEntryRow).where(
-                CalendarEntryRow.source == "manual", CalendarEntryRow.day == day
-            )
-        ).rowcount
-        session.add(
-            CalendarEntryRow(
-                day=day,
-                kind=kind.value,
-                name=name,
-                source="manual",
-                schedule_year=day.year,
-                loaded_by=loaded_by,
-                loaded_at=now_utc(),
-            )
-        )
-        session.flush()
+    del today
+    require_role(actor, {Role.ADMIN}, "人工调整日历")
+    with uow.write():
+        replaced = uow.calendar.remove_manual(day)
+        uow.calendar.add([CalendarEntry(day, kind, name, EntrySource.MANUAL)], actor.name, uow.now())
         label = "调休上班" if kind is EntryKind.WORKDAY else "放假"
-        moved = recompute_open_cases(session, f"人工调整 {day.isoformat()} 为{label}")
-    return CalendarChange(1, replaced or 0, moved)
+        moved = recompute_open_cases(uow, f"人工调整 {day.isoformat()} 为{label}")
+    return CalendarChange(1, replaced, moved)
 
 
-def _span(first: dt.date, last: dt.date) -> list[dt.date]:
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+def recompute_open_cases(uow: Any, cause: str, calendar: WorkCalendar | None = None) -> list[MovedDate]:
+    """Replay every open case against the calendar, in batches, inside the caller's
+    transaction; records and returns each due date that moved."""
+    calendar = calendar or uow.calendar.load()
+    ids = uow.cases.open_ids()
+    moved: list[MovedDate] = []
+    now = uow.now()
+    for start in range(0, len(ids), RECOMPUTE_BATCH):
+        changes = []
+        for stored in uow.cases.get_many(ids[start : start + RECOMPUTE_BATCH]):
+            projection = project(stored.case, calendar)
+            if projection == stored.projection:
+                continue
+            changes.append((stored.id, projection))
+            old_due, new_due = stored.projection.due, projection.due
+            if old_due == new_due:
+                continue
+            shift = 0
+            if old_due is not None and new_due is not None:
+                shift = calendar.workdays_between(old_due, new_due).count
+            moved.append(MovedDate(stored.case.case_no, old_due, new_due, shift))
+            uow.cases.record_due_change(stored.id, old_due, new_due, shift, cause, now)
+        uow.cases.set_projections(changes)
+        uow.flush()
+    return moved
 
 
 @dataclass(frozen=True)
@@ -198,16 +126,29 @@ class CalendarStatus:
     warning: str | None
 
 
-def calendar_status(engine: Engine, today: dt.date | None = None) -> CalendarStatus:
+def calendar_status(uow: Any, *, today: dt.date) -> CalendarStatus:
     """Coverage, counts by source, and the warning administrators get from 1 November on."""
-    today = today or today_shanghai()
-    with read_session(engine) as session:
-        calendar = load_calendar(session)
-        counts = dict(
-            session.execute(
-                select(CalendarEntryRow.source, func.count()).group_by(CalendarEntryRow.source)
-            ).all()
-        )
+    with uow.read():
+        calendar = uow.calendar.load()
+        counts = uow.calendar.counts_by_source()
     return CalendarStatus(
         calendar.coverage, calendar.provisional_from, counts, coverage_warning(calendar, today)
     )
+
+
+def load_calendar(uow: Any) -> WorkCalendar:
+    """The installation's calendar (one read transaction)."""
+    with uow.read():
+        return uow.calendar.load()
+
+
+def installation_calendar(uow: Any) -> tuple[WorkCalendar, str | None]:
+    """The database's calendar, or the bundled one with a sentence saying why it was used."""
+    from domain.errors import DatabaseUnavailableError
+
+    try:
+        return load_calendar(uow), None
+    except DatabaseUnavailableError as exc:
+        return WorkCalendar.from_package(), (
+            f"未使用本单位数据库中的日历（{exc.message}），按内置节假日数据计算"
+        )

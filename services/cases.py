@@ -1,44 +1,35 @@
-"""Case actions: one function per action, each one transaction.
+"""Case use cases: register, act, read. Each is one unit of work.
 
-Every action loads the case under a lock (BEGIN IMMEDIATE on SQLite, SELECT … FOR UPDATE on
-PostgreSQL), checks the version the caller saw when one is given, asks the domain to apply
-the action, appends the event, recomputes the projection and commits. Two people acting on
-the same version at once: exactly one wins, the other gets `ConflictError` and nothing of
-theirs is written. The unique (case_id, seq) constraint is the last line of that defence.
+An action loads the case under a lock, checks the version the caller saw when one is given,
+asks the domain to apply the action, appends the event and the new projection, and commits.
+Two people acting on the same version at once: exactly one wins, the other gets
+`ConflictError` and nothing of theirs is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
-
-from domain.case import Case as DomainCase
+from domain.access import Actor, authorize_case, authorize_register, check_assignee
 from domain.case import (
     CaseEventType,
+    Projection,
     Registration,
+    overdue_on,
+    project,
     register,
 )
-from domain.errors import ConflictError, DomainError, NotFoundError
-from domain.report import years_counted
+from domain.directory import format_case_no
+from domain.errors import ConflictError, DomainError
+from domain.predicates import holds
+from domain.yearend import years_counted
 from services import fees_service
-from services.calendar_service import load_calendar
-from services.clock_time import now_utc, today_shanghai
-from services.directory import actor_for, agency_by_code, format_case_no, user_by_name
-from services.projection import (
-    apply_projection,
-    clock_of,
-    projection,
-    to_domain_event,
-    to_event_row,
-)
-from services.year_service import guard_year_change
-from store.db import is_sqlite, write_session
-from store.models import Agency, CaseCounter, CaseEventRow, CaseRow, User
+from services.years import guard_year_change
+from store.repositories.cases import StoredCase
+
+NewCase = Registration  # the name callers of the services know it by
 
 
 @dataclass(frozen=True)
@@ -51,167 +42,104 @@ class CaseRef:
     due: dt.date | None
     waiting_due: dt.date | None
     provisional: bool
-    extra: dict[str, Any] = field(default_factory=dict)
 
-
-def _ref(row: CaseRow, **extra: Any) -> CaseRef:
-    return CaseRef(
-        row.case_no, row.version, row.state, row.due, row.waiting_due, row.provisional, extra
-    )
-
-
-# -- numbering ------------------------------------------------------------------------------
-
-
-def next_case_no(session: Session, agency: Agency, year: int) -> str:
-    """Take the next free number of the agency's year inside the caller's transaction.
-
-    Numbers are gapless among the numbers the engine issues; a number already taken by a case
-    imported from the office's ledger (same format) is skipped, not issued twice.
-    """
-    while True:
-        case_no = _take_number(session, agency, year)
-        taken = session.execute(select(CaseRow.id).where(CaseRow.case_no == case_no)).first()
-        if taken is None:
-            return case_no
-
-
-def _take_number(session: Session, agency: Agency, year: int) -> str:
-    """Increment the agency-year counter (a row lock serialises concurrent registrations)."""
-    session.flush()
-    if is_sqlite(session.get_bind()):
-        stmt = (
-            update(CaseCounter)
-            .where(CaseCounter.agency_id == agency.id, CaseCounter.year == year)
-            .values(last_seq=CaseCounter.last_seq + 1)
-            .returning(CaseCounter.last_seq)
+    @classmethod
+    def of(cls, case_no: str, version: int, projection: Projection) -> CaseRef:
+        return cls(
+            case_no,
+            version,
+            projection.state,
+            projection.due,
+            projection.waiting_due,
+            projection.provisional,
         )
-        seq = session.execute(stmt).scalar_one_or_none()
-        if seq is None:
-            session.execute(insert(CaseCounter).values(agency_id=agency.id, year=year, last_seq=1))
-            seq = 1
-    else:
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = (
-            pg_insert(CaseCounter)
-            .values(agency_id=agency.id, year=year, last_seq=1)
-            .on_conflict_do_update(
-                index_elements=[CaseCounter.agency_id, CaseCounter.year],
-                set_={"last_seq": CaseCounter.last_seq + 1},
-            )
-            .returning(CaseCounter.last_seq)
-        )
-        seq = session.execute(stmt).scalar_one()
-    prefix = agency.name
-    return format_case_no(
-        agency.case_no_format, prefix=prefix, code=agency.code, year=year, seq=seq
-    )
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case_no": self.case_no,
+            "version": self.version,
+            "state": self.state,
+            "due": self.due,
+            "waiting_due": self.waiting_due,
+            "provisional": self.provisional,
+        }
 
 
 # -- registration ---------------------------------------------------------------------------
 
 
-NewCase = Registration  # the name callers of the services know it by
-
-
-def register_case(
-    engine: Engine, new: NewCase, username: str, *, today: dt.date | None = None
-) -> CaseRef:
+def register_case(uow: Any, form: NewCase, *, actor: Actor, today: dt.date) -> CaseRef:
     """Register an application; the case number is issued in the same transaction."""
-    today = today or today_shanghai()
-    with write_session(engine) as session:
-        return _ref(insert_case(session, new, username, today=today))
+    with uow.write():
+        return insert_case(uow, form, actor=actor, today=today)
 
 
 def insert_case(
-    session: Session,
-    new: NewCase,
-    actor_name: str,
+    uow: Any,
+    form: NewCase,
     *,
+    actor: Actor,
     today: dt.date,
     case_no: str | None = None,
     outcome: str | None = None,
     concluded_on: dt.date | None = None,
-    calendar=None,
-) -> CaseRow:
+) -> CaseRef:
     """Validate and insert one case in the caller's transaction (registration and import)."""
-    agency = agency_by_code(session, new.agency)
-    actor = actor_for(session, actor_name)
-    assignee = user_by_name(session, new.assignee) if new.assignee else None
+    agency = uow.directory.agency(form.agency)
+    authorize_register(actor, form.agency, imported=case_no is not None)
+    agency_id = uow.directory.agency_id(form.agency)
+    assignee_id = _assignee_id(uow, form.assignee, form.agency) if form.assignee else None
     imported = case_no is not None
-    form = replace(
-        new,
-        case_no=case_no or "",
-        agency=agency.code,
-        assignee=assignee.username if assignee else None,
-        supplement_days=agency.supplement_days,
-    )
-    now = now_utc()
+    form = replace(form, case_no=case_no or "", supplement_days=agency.supplement_days)
+    now = uow.now()
     case, event = register(
         form, actor, now, today, imported=imported, outcome=outcome, concluded_on=concluded_on
     )
-    guard_year_change(session, agency.id, years_counted(case.received_on, case.concluded_on, today))
+    guard_year_change(uow, agency_id, years_counted(case.received_on, case.concluded_on, today))
     if not imported:
-        number = next_case_no(session, agency, new.received_on.year)
+        number = _next_number(uow, agency, agency_id, form.received_on.year)
         event.payload["case_no"] = number  # type: ignore[index]
         case.case_no = number
-    calendar = calendar or load_calendar(session)
-    row = CaseRow(
-        case_no=case.case_no,
-        agency_id=agency.id,
-        applicant_name=case.applicant.name,
-        applicant_type=case.applicant.type.value,
-        id_kind=case.applicant.id_kind,
-        id_number=case.applicant.id_number,
-        contact=case.applicant.contact,
-        channel=case.channel.value,
-        received_on=case.received_on,
-        content=case.content,
-        requested_form=case.requested_form,
-        assignee_id=assignee.id if assignee else None,
-        imported=imported,
-        version=1,
-        created_at=now,
-        updated_at=now,
-    )
-    apply_projection(row, projection(case, calendar) | {"state": case.state.value})
-    session.add(row)
-    session.flush()
-    session.add(to_event_row(row.id, 1, event))
-    return row
+    projection = project(case, uow.calendar.load())
+    uow.cases.add(case, event, projection, agency_id=agency_id, assignee_id=assignee_id, at=now)
+    return CaseRef.of(case.case_no, 1, projection)
+
+
+def _assignee_id(uow: Any, username: str, agency: str) -> int:
+    user = uow.directory.user(username)
+    check_assignee(user.username, user.role, user.agency, agency)
+    return uow.directory.user_id(username)
+
+
+def _next_number(uow: Any, agency: Any, agency_id: int, year: int) -> str:
+    """The next free number of the agency's year; numbers taken by imported cases are skipped."""
+    while True:
+        seq = uow.cases.next_seq(agency_id, year)
+        number = format_case_no(
+            agency.case_no_format, prefix=agency.name, code=agency.code, year=year, seq=seq
+        )
+        if not uow.cases.numbers_taken([number]):
+            return number
 
 
 # -- actions --------------------------------------------------------------------------------
 
-
-def load_case(session: Session, case_no: str, *, lock: bool = False) -> tuple[CaseRow, DomainCase]:
-    query = select(CaseRow).where(CaseRow.case_no == case_no)
-    if lock and not is_sqlite(session.get_bind()):
-        query = query.with_for_update()
-    row = session.execute(query).scalar_one_or_none()
-    if row is None:
-        raise NotFoundError(f"案件“{case_no}”不存在", field="case_no", rule="须为已登记的案件")
-    events = session.execute(
-        select(CaseEventRow).where(CaseEventRow.case_id == row.id).order_by(CaseEventRow.seq)
-    ).scalars()
-    return row, DomainCase.from_events(to_domain_event(e) for e in events)
+_CONCLUDING = {CaseEventType.ANSWERED, CaseEventType.DEEMED_ABANDONED, CaseEventType.WITHDRAWN}
 
 
 def act(
-    engine: Engine,
+    uow: Any,
     case_no: str,
     action: CaseEventType | str,
-    username: str,
     *,
+    actor: Actor,
+    today: dt.date,
     on: dt.date | None = None,
     reason: str = "",
     expected_version: int | None = None,
-    today: dt.date | None = None,
     **payload: Any,
 ) -> CaseRef:
     """Apply one state-machine action to a case, in one transaction."""
-    today = today or today_shanghai()
     on = on or today
     action = CaseEventType(action)
     if on > today:
@@ -220,17 +148,12 @@ def act(
             field="on",
             rule="日期不能在未来",
         )
-    try:
-        with write_session(engine) as session:
-            return _act_in(
-                session, case_no, action, username, on, reason, expected_version, payload, today
-            )
-    except IntegrityError:
-        raise _conflict(case_no) from None
-    except OperationalError as exc:
-        if "locked" in str(exc) or "could not serialize" in str(exc):
-            raise _conflict(case_no) from None
-        raise
+    with uow.write():
+        stored = uow.cases.get(case_no, lock=True)
+        authorize_case(actor, action, agency=stored.agency, assignee=stored.assignee)
+        if expected_version is not None and stored.version != expected_version:
+            raise _conflict(case_no)
+        return _act_in(uow, stored, action, actor, on, reason, payload, today)
 
 
 def _conflict(case_no: str) -> ConflictError:
@@ -242,58 +165,59 @@ def _conflict(case_no: str) -> ConflictError:
 
 
 def _act_in(
-    session: Session,
-    case_no: str,
+    uow: Any,
+    stored: StoredCase,
     action: CaseEventType,
-    username: str,
+    actor: Actor,
     on: dt.date,
     reason: str,
-    expected_version: int | None,
     payload: dict[str, Any],
-    today: dt.date | None = None,
+    today: dt.date,
 ) -> CaseRef:
-    actor = actor_for(session, username)
-    row, case = load_case(session, case_no, lock=True)
-    if expected_version is not None and row.version != expected_version:
-        raise _conflict(case_no)
+    case = stored.case
+    assignee_id = None
     if action is CaseEventType.ASSIGNED:
-        assignee = user_by_name(session, str(payload.get("assignee") or ""))
-        payload["assignee"] = assignee.username
-        row.assignee_id = assignee.id
+        username = str(payload.get("assignee") or "").strip()
+        if username:
+            assignee_id = _assignee_id(uow, username, stored.agency)
+        payload["assignee"] = username
     if action in _CONCLUDING:
         # The case is open, so it is counted in every year up to today's; concluding it on
         # `on` changes the figures of on's year and of every later one (it is no longer
         # carried into them), so all of them must be unlocked.
-        guard_year_change(session, row.agency_id, range(on.year, max(on, today or on).year + 1))
+        guard_year_change(uow, stored.agency_id, range(on.year, max(on, today).year + 1))
     elif action is CaseEventType.CORRECTED:
         guard_year_change(
-            session, row.agency_id, years_counted(case.received_on, case.concluded_on, on)
+            uow, stored.agency_id, years_counted(case.received_on, case.concluded_on, on)
         )
-    calendar = load_calendar(session)
+    calendar = uow.calendar.load()
     quote = None
     if action is CaseEventType.FEE_NOTICE_SENT:
         quote = fees_service.quote_for(
-            session, row, str(payload.get("method")), payload.get("quantity", -1), on
+            uow, case.applicant.id_number, str(payload.get("method")), payload.get("quantity", -1), on
         )
         payload = fees_service.fee_payload(quote)
-    event = case.act(action, actor, on, now_utc(), calendar, reason=reason, **payload)
+    event = case.act(action, actor, on, uow.now(), calendar, reason=reason, **payload)
     if quote is not None:
-        fees_service.record_notice(session, row, quote, on)
+        fees_service.record_notice(uow, stored.id, case.applicant.id_number, quote, on)
     elif action is CaseEventType.FEE_PAID:
-        fees_service.record_payment(session, row, on)
-    seq = row.version + 1
-    session.add(to_event_row(row.id, seq, event))
-    apply_projection(row, projection(case, calendar))
-    row.version = seq
-    row.updated_at = event.at
-    session.flush()
-    return _ref(row)
-
-
-_CONCLUDING = {CaseEventType.ANSWERED, CaseEventType.DEEMED_ABANDONED, CaseEventType.WITHDRAWN}
+        uow.fees.record_payment(stored.id, on)
+    projection = project(case, calendar)
+    version = uow.cases.append(stored, event, projection, assignee_id=assignee_id)
+    return CaseRef.of(case.case_no, version, projection)
 
 
 # -- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    agency: str | None = None
+    region: bool = False  # include agencies under `agency`
+    assignee: str | None = None
+    state: str | None = None  # a CaseState value, or "open" / "closed"
+    due_within: int | None = None  # working days from today
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -305,39 +229,14 @@ class CaseDetail:
     provisional_warning: str | None
 
 
-def case_row_dict(row: CaseRow, agency_code: str, assignee: str | None) -> dict[str, Any]:
-    return {
-        "case_no": row.case_no,
-        "agency": agency_code,
-        "applicant_name": row.applicant_name,
-        "applicant_type": row.applicant_type,
-        "channel": row.channel,
-        "received_on": row.received_on.isoformat(),
-        "content": row.content,
-        "assignee": assignee,
-        "state": row.state,
-        "outcome": row.outcome,
-        "concluded_on": row.concluded_on.isoformat() if row.concluded_on else None,
-        "due": row.due.isoformat() if row.due else None,
-        "clock": row.clock,
-        "waiting_for": row.waiting_for,
-        "waiting_due": row.waiting_due.isoformat() if row.waiting_due else None,
-        "provisional": row.provisional,
-        "on_time": row.on_time,
-        "imported": row.imported,
-        "version": row.version,
-    }
-
-
-def show_case(engine: Engine, case_no: str) -> CaseDetail:
-    from store.db import read_session
-
-    with read_session(engine) as session:
-        row, case = load_case(session, case_no)
-        agency = session.get(Agency, row.agency_id)
-        assignee = session.get(User, row.assignee_id) if row.assignee_id else None
-        calendar = load_calendar(session)
-        state = clock_of(case, calendar)
+def show_case(uow: Any, case_no: str, *, actor: Actor, today: dt.date) -> CaseDetail:
+    """A case's facts, events, deadline and its explanation."""
+    del today  # the projection is kept current; the explanation does not depend on today
+    with uow.read():
+        stored = uow.cases.get(case_no)
+        authorize_case(actor, None, agency=stored.agency, assignee=stored.assignee)
+        calendar = uow.calendar.load()
+        state = stored.case.clock_state(calendar)
         warning = None
         if state is not None and state.provisional:
             warning = (
@@ -355,12 +254,10 @@ def show_case(engine: Engine, case_no: str) -> CaseDetail:
                 "reason": e.reason,
                 "payload": dict(e.payload),
             }
-            for i, e in enumerate(case.events)
+            for i, e in enumerate(stored.case.events)
         ]
         return CaseDetail(
-            case_row_dict(
-                row, agency.code if agency else "", assignee.username if assignee else None
-            ),
+            uow.queries.case_row(stored.id),
             events,
             state.to_json() if state else None,
             [s.text for s in state.steps] if state else [],
@@ -368,5 +265,51 @@ def show_case(engine: Engine, case_no: str) -> CaseDetail:
         )
 
 
-def count_cases(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(CaseRow)).scalar_one()
+def list_cases(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> list[dict[str, Any]]:
+    """Cases matching the filter that the actor may see, soonest due first."""
+    from domain.case import CaseState
+    from store.queries import CaseQuery
+
+    with uow.read():
+        agency_ids = None
+        if flt.agency:
+            agency_ids = (
+                uow.directory.subtree_ids(flt.agency)
+                if flt.region
+                else [uow.directory.agency_id(flt.agency)]
+            )
+        if actor.agencies is not None:
+            visible = set(uow.directory.ids_of(sorted(actor.agencies)))
+            agency_ids = [i for i in (agency_ids or visible) if i in visible]
+        if flt.state and flt.state not in ("open", "closed"):
+            try:
+                CaseState(flt.state)
+            except ValueError:
+                allowed = "、".join(["open", "closed", *(s.value for s in CaseState)])
+                raise DomainError(
+                    f"状态（state）“{flt.state}”无效，应为：{allowed}", field="state", rule="状态"
+                ) from None
+        due_by = None
+        if flt.due_within is not None:
+            if flt.due_within < 0:
+                raise DomainError("--due-within 应为非负整数", field="due_within", rule="范围")
+            due_by = uow.calendar.load().add_workdays(today, flt.due_within).day
+        query = CaseQuery(
+            agency_ids=agency_ids,
+            assignee_id=uow.directory.user_id(flt.assignee) if flt.assignee else None,
+            state=flt.state,
+            due_by=due_by,
+            overdue_on=today if flt.overdue else None,
+        )
+        rows = uow.queries.list_cases(query)
+    overdue = overdue_on(today)
+    for row in rows:
+        due = dt.date.fromisoformat(row["due"]) if row["due"] else None
+        row["overdue"] = holds(overdue, {"state": row["state"], "due": due})
+    return rows
+
+
+def inbox(uow: Any, *, actor: Actor) -> list[dict[str, Any]]:
+    """The actor's messages, newest first."""
+    with uow.read():
+        return uow.outbox.for_recipient(actor.name)

@@ -1,9 +1,10 @@
-"""Importing an office's existing ledger (台账): validate everything, then write everything.
+"""Importing an office's existing ledger (台账): validate everything, then write in batches.
 
-The file is checked as a whole first (`formats.ledger.read_ledger`), then against the database
-(agency exists, case numbers not already used); any problem rejects the whole file and
-nothing is written. Imported cases keep their outcome and dates as historical facts; open
-ones get a live deadline counted from their date of receipt.
+The file is checked as a whole first (`formats.ledger.read_ledger`), then every row through the
+domain (the same `register` as a registration at the counter) and against the database (agency
+exists, case numbers not already used, no locked year touched); any problem rejects the whole
+file, with a message per bad row, and nothing is written. Only then are the cases and their
+first events written, in multi-row statements of `BATCH` rows, inside one transaction.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select
-
+from domain.access import Actor, Role, authorize_register, require_role
+from domain.case import Registration, project, register
 from domain.errors import DomainError
+from domain.yearend import years_counted
 from formats.ledger import LedgerError, LedgerRow, RowProblem, read_ledger
-from services.calendar_service import load_calendar
-from services.cases import NewCase, insert_case
-from services.clock_time import today_shanghai
-from services.directory import agency_by_code
-from store.db import write_session
-from store.models import CaseRow
+from services.years import guard_year_change
+
+BATCH = 1000
+LEDGER_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.OFFICE_HEAD})
 
 
 @dataclass(frozen=True)
@@ -34,71 +35,76 @@ class ImportResult:
 
 
 def import_ledger(
-    engine: Engine,
+    uow: Any,
     path: Path,
     agency: str,
-    username: str,
     *,
+    actor: Actor,
+    today: dt.date,
     dry_run: bool = False,
-    today: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import the file in one transaction; with `dry_run`, validate and roll back."""
-    today = today or today_shanghai()
+    require_role(actor, LEDGER_ROLES, "导入台账")
+    authorize_register(actor, agency, imported=True)
     rows = read_ledger(path, today=today)
-    with write_session(engine) as session:
-        agency_by_code(session, agency)
-        _check_existing(session, rows)
-        calendar = load_calendar(session)
-        for done, row in enumerate(rows, start=1):
+    with uow.write():
+        agency_row = uow.directory.agency(agency)
+        agency_id = uow.directory.agency_id(agency)
+        _check_existing(uow, rows)
+        calendar = uow.calendar.load()
+        now = uow.now()
+        prepared: list[tuple[Any, Any, Any, int, None]] = []
+        problems: list[RowProblem] = []
+        years: set[int] = set()
+        for row in rows:
+            form = _registration(row, agency, agency_row.supplement_days)
             try:
-                insert_case(
-                    session,
-                    _new_case(row, agency),
-                    username,
-                    today=today,
-                    case_no=row.case_no,
+                case, event = register(
+                    form,
+                    actor,
+                    now,
+                    today,
+                    imported=True,
                     outcome=row.outcome.value if row.outcome else None,
                     concluded_on=row.concluded_on,
-                    calendar=calendar,
                 )
             except DomainError as exc:
-                raise LedgerError(
-                    [
-                        RowProblem(
-                            row.line, exc.field, exc.rule or "", f"第{row.line}行：{exc.message}"
-                        )
-                    ]
-                ) from None
-            if progress and (done % 500 == 0 or done == len(rows)):
-                progress(done, len(rows))
+                problems.append(
+                    RowProblem(row.line, exc.field, exc.rule or "", f"第{row.line}行：{exc.message}")
+                )
+                continue
+            years.update(years_counted(case.received_on, case.concluded_on, today))
+            prepared.append((case, event, project(case, calendar), agency_id, None))
+        if problems:
+            raise LedgerError(problems)
+        guard_year_change(uow, agency_id, years)
+        for start in range(0, len(prepared), BATCH):
+            uow.cases.add_many(prepared[start : start + BATCH], now)
+            if progress:
+                progress(min(start + BATCH, len(prepared)), len(prepared))
         if dry_run:
-            session.rollback()
+            uow.discard()
     concluded = sum(1 for r in rows if r.outcome is not None)
     return ImportResult(len(rows), len(rows) - concluded, concluded, dry_run)
 
 
-def _new_case(row: LedgerRow, agency: str) -> NewCase:
-    return NewCase(
+def _registration(row: LedgerRow, agency: str, supplement_days: int) -> Registration:
+    return Registration(
         agency=agency,
         applicant_name=row.applicant_name,
         applicant_type=row.applicant_type.value,
         channel=row.channel.value,
         received_on=row.received_on,
         content=row.content,
+        case_no=row.case_no,
+        supplement_days=supplement_days,
     )
 
 
-def _check_existing(session, rows: list[LedgerRow]) -> None:  # type: ignore[no-untyped-def]
+def _check_existing(uow: Any, rows: list[LedgerRow]) -> None:
     """Case numbers already in the database make the whole file fail, each named by its row."""
-    numbers = [r.case_no for r in rows]
-    taken: set[str] = set()
-    for start in range(0, len(numbers), 900):
-        taken |= set(
-            session.execute(
-                select(CaseRow.case_no).where(CaseRow.case_no.in_(numbers[start : start + 900]))
-            ).scalars()
-        )
+    taken = uow.cases.numbers_taken(r.case_no for r in rows)
     problems = [
         RowProblem(
             r.line,

@@ -1,20 +1,20 @@
 """Setting up an installation: schema, calendar, first agency and administrator.
 
-Safe to run twice: every step checks what exists and leaves it alone.
+Safe to run twice: every step checks what exists and leaves it alone. It runs before any user
+exists, so it acts as the system.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from typing import Any
 
-from services import directory
+from domain.access import SYSTEM
+from domain.directory import new_agency, new_user
 from services.calendar_service import seed_package
-from store.db import migrate, write_session
-from store.models import Agency, User
 
 
 def initialise(
-    engine: Engine,
+    uow: Any,
     agency: str,
     agency_name: str,
     *,
@@ -23,22 +23,24 @@ def initialise(
     admin_name: str = "系统管理员",
 ) -> list[str]:
     """Create or migrate the database and seed it; returns what was done, in Chinese."""
-    done = []
-    migrate(engine)
-    done.append(f"数据库已就绪：{engine.url.render_as_string(hide_password=True)}")
-    with write_session(engine) as session:
-        added = seed_package(session, admin)
-        has_agency = session.execute(select(Agency.id).where(Agency.code == agency)).first()
-        has_admin = session.execute(select(User.id).where(User.username == admin)).first()
+    from store.db import migrate
+
+    migrate(uow.engine)
+    done = [f"数据库已就绪：{uow.engine.url.render_as_string(hide_password=True)}"]
+    new = new_agency(agency, agency_name, prefix=prefix)
+    first_admin = new_user(admin, admin_name, "admin", new.code)
+    with uow.write():
+        added = seed_package(uow, SYSTEM.name)
+        if uow.directory.agency_exists(new.code):
+            done_agency = f"机关 {new.code} 已存在，未改动"
+        else:
+            uow.directory.add_agency(new, uow.now())
+            done_agency = f"已创建机关 {new.code}（{new.name}）"
+        if uow.directory.user_exists(first_admin.username):
+            done_admin = f"管理员 {first_admin.username} 已存在，未改动"
+        else:
+            uow.directory.add_user(first_admin, uow.now())
+            done_admin = f"已创建管理员 {first_admin.username}"
     done.append(f"已加载内置节假日数据 {added} 条" if added else "节假日数据已存在，未重复加载")
-    if has_agency:
-        done.append(f"机关 {agency} 已存在，未改动")
-    else:
-        directory.add_agency(engine, agency, agency_name, prefix=prefix)
-        done.append(f"已创建机关 {agency}（{agency_name}）")
-    if has_admin:
-        done.append(f"管理员 {admin} 已存在，未改动")
-    else:
-        directory.add_user(engine, admin, admin_name, "admin", agency)
-        done.append(f"已创建管理员 {admin}")
+    done += [done_agency, done_admin]
     return done

@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ops
 import pytest
 from sqlalchemy import Engine, text
 
-from services import directory
 from services.setup import initialise
 from store.db import make_engine, migrate
+from store.uow import SqlUnitOfWork
 
 TODAY = dt.date(2026, 11, 20)
 PG_URL = os.environ.get("OGI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -131,9 +132,9 @@ def engine(database: Database) -> Engine:
     """Migrated, seeded (agency lixia, admin, calendar) with wang, chen and liu."""
     engine = database.new_engine()
     migrate(engine)
-    initialise(engine, "lixia", "历下区人民政府", prefix="历下政公开")
+    initialise(SqlUnitOfWork(engine), "lixia", "历下区人民政府", prefix="历下政公开")
     for username, name, role in USERS:
-        directory.add_user(engine, username, name, role, "lixia")
+        ops.add_user(engine, username, name, role, "lixia")
     return engine
 
 

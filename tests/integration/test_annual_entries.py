@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ops as svc
 import pytest
+from ops import add_remedy, annual_report, close_year, inbox, set_annual_text, update_remedy
 from sqlalchemy import Engine, func, select
 
 from domain.errors import DomainError
-from services import cases as svc
-from services.queries import inbox
-from services.report_service import add_remedy, annual_report, set_annual_text, update_remedy
-from services.year_service import close_year
 from store.db import read_session
 from store.models import AnnualText, Remedy
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import chinese_calendar
 import pytest
+from ops import NewCase, act, register_case
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,6 @@ import cli.common as cli_common
 import cli.main as cli_main
 from domain.case import CaseEventType as E
 from formats.ledger import read_ledger
-from services.cases import NewCase, act, register_case
 from store.models import FeeRecord
 
 D = dt.date
@@ -74,7 +74,7 @@ def ogi(
 
     def run(*args: str) -> Run:
         capsys.readouterr()
-        cli_common.engine.cache_clear()
+        cli_common.configure(None)
         monkeypatch.setattr(sys, "argv", ["ogi", *args])
         code: int = 0
         try:
@@ -82,14 +82,12 @@ def ogi(
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         finally:
-            if cli_common.engine.cache_info().currsize:
-                cli_common.engine().dispose()
-                cli_common.engine.cache_clear()
+            cli_common.reset()
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
 
     yield run
-    cli_common.engine.cache_clear()
+    cli_common.reset()
 
 
 def ogi_script() -> list[str]:
@@ -314,10 +312,13 @@ def sh(ogi: Callable[..., Run], line: str) -> Run:
 def test_actions_supplement_consultation_extension_answer_correct(
     engine: Engine, ogi: Callable[..., Run]
 ) -> None:
-    no = register(ogi, "2026-11-02", "张伟", "--assignee", "wang")  # due 11-30
+    no = register(ogi, "2026-11-02", "张伟", "--assignee", "liu")  # due 11-30
 
-    assert ref(sh(ogi, f"case assign {no} --to liu -u wang --json"))[3] == 2
-    assert ogi("case", "show", no, "--json").json()["case"]["assignee"] == "liu"
+    # only a supervisor (or office head) assigns (RULES §7)
+    refused = sh(ogi, f"case assign {no} --to wang -u wang --json")
+    assert refused.code == 7 and "分派" in refused.err
+    assert ref(sh(ogi, f"case assign {no} --to wang -u liu --json"))[3] == 2
+    assert ogi("case", "show", no, "--json").json()["case"]["assignee"] == "wang"
 
     # 补正 Wed 11-04 with 10 working days: 11-05, 06 (2), 9..13 (7), 16, 17, 18 (10) → 11-18
     result = sh(
@@ -355,7 +356,7 @@ def test_actions_supplement_consultation_extension_answer_correct(
     )
     assert ref(result) == ("in_progress", "2026-12-10", None, 7)
     by_caseworker = sh(ogi, f"case approve-extension {no} --on 2026-11-17 -u wang")
-    assert by_caseworker.code == 1 and "approver" in by_caseworker.err
+    assert by_caseworker.code == 7 and "负责人" in by_caseworker.err
     stale = sh(ogi, f"case approve-extension {no} --on 2026-11-17 -u chen --expect-version 6")
     assert stale.code == 4 and "version" in stale.err
     # approved: 12-10 + 10: 12-11 (1), 14..18 (6), 21..24 (10) → 12-24, provisional
@@ -471,7 +472,7 @@ def office(engine: Engine, ogi: Callable[..., Run]) -> dict[str, str]:
         case = NewCase(
             agency, name, "natural_person", "online", received, "某信息", assignee=assignee
         )
-        return register_case(engine, case, "wang", today=TODAY).case_no
+        return register_case(engine, case, "liu", today=TODAY).case_no  # a district supervisor
 
     cases = {
         # 10-12 + 20: 10-13..16 (4), 19..23 (9), 26..30 (14), 11-02..06 (19), 11-09 → overdue

@@ -18,11 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+from ops import CaseRef, NewCase, act, register_case
 from sqlalchemy import Engine, text
 
 from domain.case import CaseEventType as E
 from domain.errors import ConflictError
-from services.cases import CaseRef, NewCase, act, register_case
 
 D = dt.date
 WORKER_TIMEOUT = 120  # seconds: a deadlock fails the test instead of hanging CI
@@ -59,13 +59,14 @@ Action = tuple[E, str, dict[str, Any]]
 # Pairs of actions that are each allowed on the case, but not both on the same version;
 # the first three leave the case open for the next race.
 RACES: list[tuple[Action, Action]] = [
-    ((E.ASSIGNED, "liu", {"assignee": "wang"}), (E.ASSIGNED, "wang", {"assignee": "liu"})),
+    # by supervisors and the office head, who may act whoever holds the case (RULES §7)
+    ((E.ASSIGNED, "liu", {"assignee": "wang"}), (E.ASSIGNED, "chen", {"assignee": "liu"})),
     (
-        (E.ASSIGNED, "wang", {"assignee": "chen"}),
-        (E.EXTENSION_REQUESTED, "wang", {"workdays": 5, "reason": "复杂"}),
+        (E.ASSIGNED, "chen", {"assignee": "chen"}),
+        (E.EXTENSION_REQUESTED, "liu", {"workdays": 5, "reason": "复杂"}),
     ),
     (
-        (E.CONSULTATION_STARTED, "wang", {"kind": "agency", "reason": "共同制作"}),
+        (E.CONSULTATION_STARTED, "liu", {"kind": "agency", "reason": "共同制作"}),
         (E.ASSIGNED, "liu", {"assignee": "wang"}),
     ),
 ]
@@ -80,15 +81,15 @@ def test_same_version_races_exactly_one_wins(
         for i in range(5)
     ]
     engines = [database.new_engine(), database.new_engine()]  # one per thread
-    answer = (E.ANSWERED, "wang", {"outcome": "disclosed"})
-    supplement = (E.SUPPLEMENT_REQUESTED, "wang", {"reason": "内容不明确"})
+    answer = (E.ANSWERED, "liu", {"outcome": "disclosed"})
+    supplement = (E.SUPPLEMENT_REQUESTED, "chen", {"reason": "内容不明确"})
     races = conflicts = lost = doubled = first_won = 0
     problems: list[str] = []
     for no in cases:
         for first, second in [*RACES, (answer, supplement)]:
             if first is answer and _state(engine, no) == "in_consultation":
                 # a paused clock refuses 补正: end the consultation first (not part of the race)
-                act(engine, no, E.CONSULTATION_ENDED, "wang", today=today)
+                act(engine, no, E.CONSULTATION_ENDED, "liu", today=today)
             seen = _version(engine, no)
             outcome = _run_together(
                 [

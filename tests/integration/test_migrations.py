@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 from alembic.script import ScriptDirectory
+from ops import NewCase, register_case
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from services.cases import NewCase, register_case
 from store.db import alembic_config, migrate, schema_is_current
 from store.models import Base
 

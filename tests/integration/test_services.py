@@ -16,16 +16,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import ops
 import pytest
+from ops import NewCase, act, register_case
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from domain.calendar import EntryKind
 from domain.case import CaseEventType as E
-from domain.errors import ConflictError, DomainError
+from domain.errors import ConflictError, DomainError, ForbiddenError
 from domain.notice import parse_notice
-from services import calendar_service, directory
-from services.cases import NewCase, act, register_case
 from store.models import DueChange, FeeRecord
 
 D = dt.date
@@ -132,11 +132,11 @@ def test_case_life_projection_after_each_step(
     )
     assert projection_of(case_row(no)) == ("in_progress", D(2026, 11, 9), None, 6)
 
-    # A caseworker cannot approve it: refused, naming the approver, nothing written.
+    # A caseworker cannot approve it: refused as a matter of role, nothing written.
     before = table_counts()
-    with pytest.raises(DomainError) as refused:
+    with pytest.raises(ForbiddenError) as refused:
         act(engine, no, E.EXTENSION_GRANTED, "wang", on=D(2026, 10, 30), today=today)
-    assert refused.value.field == "approver"
+    assert refused.value.field == "user" and "负责人" in refused.value.message
     assert table_counts() == before
     assert projection_of(case_row(no)) == ("in_progress", D(2026, 11, 9), None, 6)
 
@@ -181,7 +181,7 @@ def test_case_life_projection_after_each_step(
 
 
 def test_case_numbers_per_agency_per_year_without_gaps(engine: Engine, today: dt.date) -> None:
-    directory.add_agency(
+    ops.add_agency(
         engine, "lixia_zj", "历下区住房和城乡建设局", parent="lixia", prefix="历下住建公开"
     )
     numbers = [
@@ -199,7 +199,8 @@ def test_case_numbers_per_agency_per_year_without_gaps(engine: Engine, today: dt
         )
     numbers.append(register_case(engine, new_case(D(2026, 11, 5)), "wang", today=today).case_no)
     other = NewCase("lixia_zj", "李娜", "自然人", "in_person", D(2026, 11, 5), "某竣工验收备案材料")
-    numbers.append(register_case(engine, other, "wang", today=today).case_no)
+    # a supervisor of the district registers for a department under it (RULES §7)
+    numbers.append(register_case(engine, other, "liu", today=today).case_no)
     assert numbers == [
         "历下政公开〔2026〕第0001号",
         "历下政公开〔2025〕第0001号",  # the year is the year of receipt
@@ -397,12 +398,12 @@ def test_holiday_override_moves_open_due_by_one_working_day(
     assert case_row(open_no)["due"] == D(2026, 11, 30)
 
     # Tue 11-10 becomes a day off: one working day fewer inside the window → 12-01.
-    change = calendar_service.set_override(
-        engine, D(2026, 11, 10), EntryKind.HOLIDAY, "测试", "admin"
-    )
+    change = ops.set_override(engine, D(2026, 11, 10), EntryKind.HOLIDAY, "测试")
 
     assert case_row(open_no)["due"] == D(2026, 12, 1)
-    assert change.moved == [(open_no, D(2026, 11, 30), D(2026, 12, 1), 1)]
+    assert [(m.case_no, m.old_due, m.new_due, m.shift) for m in change.moved] == [
+        (open_no, D(2026, 11, 30), D(2026, 12, 1), 1)
+    ]
     assert _due_changes(engine) == [(_case_id(engine, open_no), D(2026, 11, 30), D(2026, 12, 1), 1)]
     # the concluded case is history: untouched
     assert case_row(closed_no)["version"] == 2 and case_row(closed_no)["outcome"] == "disclosed"
@@ -411,11 +412,11 @@ def test_holiday_override_moves_open_due_by_one_working_day(
 def test_import_2027_notice_makes_dues_official_and_moves_coverage(
     engine: Engine, today: dt.date, case_row, notice_2027: str
 ) -> None:  # type: ignore[no-untyped-def]
-    status = calendar_service.calendar_status(engine, today=D(2026, 10, 31))
+    status = ops.calendar_status(engine, today=D(2026, 10, 31))
     assert status.coverage == D(2026, 12, 31) and status.warning is None
-    status = calendar_service.calendar_status(engine, today=D(2026, 11, 1))
+    status = ops.calendar_status(engine, today=D(2026, 11, 1))
     assert status.warning is not None and "2027" in status.warning
-    assert calendar_service.calendar_status(engine, today=today).warning is not None
+    assert ops.calendar_status(engine, today=today).warning is not None
 
     def extended_case(name: str) -> str:
         # received today (Fri 11-20): +20 → 11-23..27 (5), 11-30..12-04 (10), 12-07..11 (15),
@@ -448,17 +449,19 @@ def test_import_2027_notice_makes_dues_official_and_moves_coverage(
 
     notice = parse_notice(notice_2027)
     assert notice.year == 2027 and notice.problems == ()
-    change = calendar_service.import_notice(engine, notice, "admin")
+    change = ops.import_notice(engine, notice, "admin")
 
     # January is unchanged but now official.
     assert (case_row(january)["due"], case_row(january)["provisional"]) == (D(2027, 1, 18), False)
     # The notice's 春节 is 02-05..13 (9 days), so 02-01..04 (38), 02-15 (39), 02-16 (40).
     assert (case_row(february)["due"], case_row(february)["provisional"]) == (D(2027, 2, 16), False)
     # moved by the working days in (02-10, 02-16] on the new calendar: 02-15, 02-16 → 2
-    assert change.moved == [(february, D(2027, 2, 10), D(2027, 2, 16), 2)]
+    assert [(m.case_no, m.old_due, m.new_due, m.shift) for m in change.moved] == [
+        (february, D(2027, 2, 10), D(2027, 2, 16), 2)
+    ]
     assert _due_changes(engine) == [(_case_id(engine, february), D(2027, 2, 10), D(2027, 2, 16), 2)]
 
-    status = calendar_service.calendar_status(engine, today=today)
+    status = ops.calendar_status(engine, today=today)
     assert status.coverage == D(2027, 12, 31)
     assert status.warning is None
     assert status.entries.get("notice") == change.added

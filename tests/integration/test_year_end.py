@@ -39,14 +39,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import ops
 import pytest
+from ops import NewCase, act, close_year, lock_year, register_case
 from sqlalchemy import Engine, text
 
 from domain.errors import LockedYearError
 from domain.outcomes import REPORT_COLUMNS
-from services import directory
-from services.cases import NewCase, act, register_case
-from services.year_service import close_year, lock_year
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 20)
@@ -229,9 +228,9 @@ def office(database: Any) -> tuple[str, Office]:
     url = database.url
     run_ogi(url, "init", "--agency", "lixia", "--agency-name", "济南市历下区人民政府")
     engine = database.new_engine()
-    directory.add_user(engine, "wang", "王敏", "caseworker", "lixia")
+    ops.add_user(engine, "wang", "王敏", "caseworker", "lixia")
     for username in SUPERVISORS:
-        directory.add_user(engine, username, f"主管{username}", "supervisor", "lixia")
+        ops.add_user(engine, username, f"主管{username}", "supervisor", "lixia")
     return url, Office(engine)
 
 

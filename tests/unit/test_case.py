@@ -354,7 +354,7 @@ def test_admin_does_not_handle_cases() -> None:
     case = new_case()
     with pytest.raises(DomainError) as info:
         act(case, T.ANSWERED, Actor("root", Role.ADMIN), D(2026, 6, 10), outcome="disclosed")
-    assert info.value.field == "actor"
+    assert info.value.field == "user"
 
 
 def test_answer_needs_an_outcome() -> None:

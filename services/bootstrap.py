@@ -1,0 +1,136 @@
+"""The one place where settings, the clock and units of work are made.
+
+Entry points (the command line, the scheduled flows, the web app) call `bootstrap()` once and
+pass what it gives to the services: a unit of work, the acting user, and today's date. No
+service reads the environment or the system clock; so a test, a demo or a flow run "as of"
+another day only has to pass another date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from domain.access import Actor
+from domain.errors import UsageError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULT_DATABASE_URL = "sqlite:///ogi.db"
+SCHEDULERS = ("embedded", "prefect")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What an installation is configured with (environment variables `OGI_*`)."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    today: dt.date | None = None  # OGI_TODAY: a pinned "today" for demos and reproducible runs
+    scheduler: str = "embedded"  # who triggers the flows: embedded (APScheduler) | prefect
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        pinned = env.get("OGI_TODAY", "").strip()
+        today = None
+        if pinned:
+            try:
+                today = dt.date.fromisoformat(pinned)
+            except ValueError:
+                raise UsageError(
+                    f"环境变量 OGI_TODAY 的值“{pinned}”不是有效日期（应为 YYYY-MM-DD）",
+                    field="OGI_TODAY",
+                    rule="日期格式",
+                ) from None
+        scheduler = env.get("OGI_SCHEDULER", "embedded").strip() or "embedded"
+        if scheduler not in SCHEDULERS:
+            raise UsageError(
+                f"环境变量 OGI_SCHEDULER 应为 embedded 或 prefect，实为“{scheduler}”",
+                field="OGI_SCHEDULER",
+                rule="调度方式",
+            )
+        return cls(
+            database_url=env.get("OGI_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            today=today,
+            scheduler=scheduler,
+            extra={k: v for k, v in env.items() if k.startswith("OGI_")},
+        )
+
+
+class Clock(Protocol):
+    def today(self) -> dt.date: ...
+
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    """Today in Asia/Shanghai whatever the server's time zone; timestamps in UTC."""
+
+    def today(self) -> dt.date:
+        return self.now().astimezone(SHANGHAI).date()
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """A pinned today (demos, tests, flows run as of a date); timestamps still real."""
+
+    day: dt.date
+
+    def today(self) -> dt.date:
+        return self.day
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class Runtime:
+    """Settings, clock and the database: what every entry point needs, made once."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        from store.repositories.calendar import CalendarCache
+
+        self.settings = settings
+        self.clock = clock
+        self.calendars = CalendarCache()
+
+    @cached_property
+    def engine(self):  # type: ignore[no-untyped-def]
+        from store.db import make_engine
+
+        return make_engine(self.settings.database_url)
+
+    def uow(self):  # type: ignore[no-untyped-def]
+        """A new unit of work (one per service call)."""
+        from store.uow import SqlUnitOfWork
+
+        return SqlUnitOfWork(self.engine, now=self.clock.now, calendars=self.calendars)
+
+    def today(self) -> dt.date:
+        return self.clock.today()
+
+    def actor(self, username: str) -> Actor:
+        """The acting user, with the agencies they see."""
+        uow = self.uow()
+        with uow.read():
+            return uow.directory.actor(username)
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+            del self.__dict__["engine"]
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Runtime:
+    """The runtime of one process: settings from the environment unless given."""
+    settings = settings or Settings.from_env()
+    if clock is None:
+        clock = FixedClock(settings.today) if settings.today else SystemClock()
+    return Runtime(settings, clock)

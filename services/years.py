@@ -1,0 +1,150 @@
+"""Year end (结转), year locks and the refusal of changes to a locked year (RULES §3).
+
+`close_year` is what the year-end flow calls just after midnight on 1 January: in one
+transaction per agency it replaces the year's carried-out list with the live one, checks the
+balance, and tells each supervisor which cases crossed the year. Running it twice, or again
+after a crash half-way, leaves the same ledger. A lock (when the report is published) freezes
+the year: every change that would alter its figures is refused until an audited unlock with a
+reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from domain.access import SUPERVISING_ROLES, Actor, Role, require_role
+from domain.errors import DomainError, LockedYearError
+from domain.messages import Message
+from domain.report import build_section3, check_table
+
+YEAR_RANGE = (2000, 2099)
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    agency: str
+    year: int
+    carried_out: int
+    balanced: bool
+    failed_checks: list[str]
+    notified: list[str]
+
+
+def check_year(year: int) -> None:
+    low, high = YEAR_RANGE
+    if not low <= year <= high:
+        raise DomainError(f"年度（year）{year} 超出范围（{low}–{high}）", field="year", rule="年度范围")
+
+
+def _agencies(uow: Any, actor: Actor, code: str | None) -> list[str]:
+    if code:
+        uow.directory.agency_id(code)
+        if not actor.sees(code):
+            raise DomainError(f"机关代码“{code}”不存在", field="agency", rule="须为已登记的机关")
+        return [code]
+    return [a.code for a in uow.directory.agencies() if actor.sees(a.code)]
+
+
+def close_year(uow: Any, year: int, *, actor: Actor, today: dt.date, agency: str | None = None) -> list[CloseResult]:
+    """Record each agency's cases carried out of `year` (idempotent; refused once locked)."""
+    del today
+    check_year(year)
+    require_role(actor, SUPERVISING_ROLES | {Role.ADMIN}, "年度结转")
+    with uow.read():
+        codes = _agencies(uow, actor, agency)
+    results = []
+    for code in codes:
+        with uow.write():
+            results.append(_close_one(uow, code, year, actor.name))
+    return results
+
+
+def _close_one(uow: Any, code: str, year: int, actor: str) -> CloseResult:
+    agency_id = uow.directory.agency_id(code)
+    if uow.years.is_locked(agency_id, year):
+        raise LockedYearError(
+            f"{code} 的 {year} 年度已锁定，不能重新结转", field="year", rule="已锁定年度不可变更"
+        )
+    now = uow.now()
+    carried = uow.years.carried_out(agency_id, year)
+    uow.years.replace_ledger(agency_id, year, carried, now)
+    table = build_section3(uow.reports.section3_counts([agency_id], year))
+    failed = [c.detail for c in check_table(table) if not c.ok]
+    uow.years.record_close(agency_id, year, len(carried), not failed, actor, now)
+    uow.years.audit(agency_id, year, "close", actor, now)
+    case_nos = [no for _, no, _ in carried]
+    supervisors = uow.directory.supervisors(agency_id)
+    for username in supervisors:
+        uow.publish(
+            Message(
+                kind="year_close",
+                recipient=username,
+                key=f"year_close:{year}:{code}:{username}",
+                payload={
+                    "year": year,
+                    "agency": code,
+                    "cases": case_nos,
+                    "text": f"{code} 有 {len(case_nos)} 件申请跨年度结转至 {year + 1} 年继续办理",
+                },
+                replace=True,
+            )
+        )
+    return CloseResult(code, year, len(carried), not failed, failed, supervisors)
+
+
+def lock_year(uow: Any, year: int, *, actor: Actor, today: dt.date, agency: str | None = None) -> list[str]:
+    """Close (if needed) and lock the year for each agency; returns the codes locked."""
+    del today
+    check_year(year)
+    require_role(actor, SUPERVISING_ROLES | {Role.ADMIN}, "锁定年度")
+    locked = []
+    with uow.write():
+        for code in _agencies(uow, actor, agency):
+            agency_id = uow.directory.agency_id(code)
+            if uow.years.is_locked(agency_id, year):
+                continue
+            if not uow.years.is_closed(agency_id, year):
+                _close_one(uow, code, year, actor.name)
+            uow.years.lock(agency_id, year, actor.name, uow.now())
+            uow.years.audit(agency_id, year, "lock", actor.name, uow.now())
+            locked.append(code)
+    return locked
+
+
+def unlock_year(
+    uow: Any, year: int, *, actor: Actor, today: dt.date, reason: str, agency: str | None = None
+) -> list[str]:
+    """Remove the lock; the reason is required and recorded with who and when."""
+    del today
+    check_year(year)
+    if not reason.strip():
+        raise DomainError(
+            "解除锁定须填写理由（--reason）", field="reason", rule="解锁须说明理由并留痕"
+        )
+    require_role(actor, SUPERVISING_ROLES | {Role.ADMIN}, "解除年度锁定")
+    unlocked = []
+    with uow.write():
+        for code in _agencies(uow, actor, agency):
+            agency_id = uow.directory.agency_id(code)
+            if uow.years.unlock(agency_id, year):
+                uow.years.audit(agency_id, year, "unlock", actor.name, uow.now(), reason.strip())
+                unlocked.append(code)
+    if not unlocked:
+        raise DomainError(f"{year} 年度未锁定，无需解锁", field="year", rule="解锁")
+    return unlocked
+
+
+def guard_year_change(uow: Any, agency_id: int, years: Iterable[int]) -> None:
+    """Refuse a change that would alter the figures of a locked year of the agency."""
+    locked = uow.years.locked_years(agency_id, years)
+    if locked:
+        text = "、".join(str(y) for y in locked)
+        raise LockedYearError(
+            f"{text} 年度的年度报告已锁定，此操作会改变该年度的统计数字，已拒绝。"
+            "如确需更正，请主管执行 ogi year unlock 并说明理由。",
+            field="year",
+            rule="已锁定年度不可变更",
+        )

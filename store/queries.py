@@ -1,0 +1,126 @@
+"""The read side: the queue and case listings, straight from the projected case rows.
+
+Reads never rebuild aggregates: the case row already holds the projection. Conditions that are
+rules (overdue, due within N working days, open) come from `domain` and are compiled here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from domain.case import CLOSED_STATES, due_by, is_open_case, overdue_on
+from domain.predicates import Not
+from store.models import Agency, CaseRow, DueChange, User
+from store.predicates import compile_predicate
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """What a listing asks for, already resolved to ids and dates by the service."""
+
+    agency_ids: list[int] | None = None
+    assignee_id: int | None = None
+    state: str | None = None  # a CaseState value, or "open" / "closed"
+    due_by: dt.date | None = None
+    overdue_on: dt.date | None = None
+
+
+def case_row_dict(row: CaseRow, agency_code: str, assignee: str | None) -> dict[str, Any]:
+    """The listing form of a case (the ID number stays out of listings, RULES §7)."""
+    return {
+        "case_no": row.case_no,
+        "agency": agency_code,
+        "applicant_name": row.applicant_name,
+        "applicant_type": row.applicant_type,
+        "channel": row.channel,
+        "received_on": row.received_on.isoformat(),
+        "content": row.content,
+        "assignee": assignee,
+        "state": row.state,
+        "outcome": row.outcome,
+        "concluded_on": row.concluded_on.isoformat() if row.concluded_on else None,
+        "due": row.due.isoformat() if row.due else None,
+        "clock": row.clock,
+        "waiting_for": row.waiting_for,
+        "waiting_due": row.waiting_due.isoformat() if row.waiting_due else None,
+        "provisional": row.provisional,
+        "on_time": row.on_time,
+        "imported": row.imported,
+        "version": row.version,
+    }
+
+
+class Queries:
+    """Read-only listings over one transaction's session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def list_cases(self, query: CaseQuery) -> list[dict[str, Any]]:
+        return list_cases(self.session, query)
+
+    def case_row(self, case_id: int) -> dict[str, Any]:
+        return case_row(self.session, case_id)
+
+    def due_changes(self, case_id: int) -> list[dict[str, Any]]:
+        return due_changes(self.session, case_id)
+
+
+def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
+    """Matching cases, open before closed, soonest due first (no due date last)."""
+    closed = [s.value for s in CLOSED_STATES]
+    assignee = aliased(User)
+    stmt = (
+        select(CaseRow, Agency.code, assignee.username)
+        .join(Agency, Agency.id == CaseRow.agency_id)
+        .outerjoin(assignee, assignee.id == CaseRow.assignee_id)
+    )
+    if query.agency_ids is not None:
+        stmt = stmt.where(CaseRow.agency_id.in_(query.agency_ids))
+    if query.assignee_id is not None:
+        stmt = stmt.where(CaseRow.assignee_id == query.assignee_id)
+    if query.state == "open":
+        stmt = stmt.where(compile_predicate(is_open_case()))
+    elif query.state == "closed":
+        stmt = stmt.where(compile_predicate(Not(is_open_case())))
+    elif query.state:
+        stmt = stmt.where(CaseRow.state == query.state)
+    if query.due_by is not None:
+        stmt = stmt.where(compile_predicate(due_by(query.due_by)))
+    if query.overdue_on is not None:
+        stmt = stmt.where(compile_predicate(overdue_on(query.overdue_on)))
+    stmt = stmt.order_by(
+        CaseRow.state.in_(closed),  # the queue first; concluded cases after it
+        CaseRow.due.is_(None),  # NULLs last on both databases (SQLite sorts them first)
+        CaseRow.due,
+        CaseRow.waiting_due.is_(None),
+        CaseRow.waiting_due,
+        CaseRow.id,
+    )
+    return [case_row_dict(row, code, name) for row, code, name in session.execute(stmt).all()]
+
+
+def case_row(session: Session, case_id: int) -> dict[str, Any]:
+    """One case's listing form by id (the case page's facts)."""
+    assignee = aliased(User)
+    row, code, name = session.execute(
+        select(CaseRow, Agency.code, assignee.username)
+        .join(Agency, Agency.id == CaseRow.agency_id)
+        .outerjoin(assignee, assignee.id == CaseRow.assignee_id)
+        .where(CaseRow.id == case_id)
+    ).one()
+    return case_row_dict(row, code, name)
+
+
+def due_changes(session: Session, case_id: int) -> list[dict[str, Any]]:
+    return [
+        {"old_due": d.old_due, "new_due": d.new_due, "shift_days": d.shift_days, "cause": d.cause}
+        for d in session.execute(
+            select(DueChange).where(DueChange.case_id == case_id).order_by(DueChange.id)
+        ).scalars()
+    ]

@@ -1,0 +1,125 @@
+"""The calendar table: dated entries with their source, and the calendar built from them.
+
+Building a `WorkCalendar` costs tens of milliseconds and every action needs one, so a
+`CalendarCache` (one per database, owned by whoever makes the units of work) keeps the last
+one and rebuilds it only when the table's fingerprint (row count, highest id, latest load
+time) changes; the table changes a few times a year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from threading import Lock
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from domain.calendar import CalendarEntry, EntryKind, EntrySource, WorkCalendar, coverage_of
+from store.models import CalendarEntryRow
+
+
+class CalendarCache:
+    """The last calendar built, per database URL, with the fingerprint it was built from."""
+
+    def __init__(self) -> None:
+        self._calendars: dict[str, tuple[tuple[object, ...], WorkCalendar]] = {}
+        self._lock = Lock()
+
+    def get(self, key: str, fingerprint: tuple[object, ...]) -> WorkCalendar | None:
+        with self._lock:
+            cached = self._calendars.get(key)
+        return cached[1] if cached is not None and cached[0] == fingerprint else None
+
+    def put(self, key: str, fingerprint: tuple[object, ...], calendar: WorkCalendar) -> None:
+        with self._lock:
+            self._calendars[key] = (fingerprint, calendar)
+
+
+def build_calendar(entries: Sequence[CalendarEntry], bundled: WorkCalendar | None = None) -> WorkCalendar:
+    """A calendar from stored entries; coverage from the package's and notices' years."""
+    if not entries:
+        return bundled or WorkCalendar.from_package()
+    official = {
+        e.day.year for e in entries if e.source in (EntrySource.PACKAGE, EntrySource.NOTICE)
+    }
+    return WorkCalendar(entries, coverage_of(official))
+
+
+class CalendarRepository:
+    def __init__(self, session: Session, cache: CalendarCache) -> None:
+        self.session = session
+        self.cache = cache
+
+    def load(self) -> WorkCalendar:
+        """The calendar of the table (the bundled schedule when the table is empty)."""
+        key = self.session.get_bind().url.render_as_string(hide_password=False)
+        fingerprint = tuple(
+            self.session.execute(
+                select(
+                    func.count(),
+                    func.max(CalendarEntryRow.id),
+                    func.max(CalendarEntryRow.loaded_at),
+                )
+            ).one()
+        )
+        calendar = self.cache.get(key, fingerprint)
+        if calendar is None:
+            calendar = build_calendar(self.entries())
+            self.cache.put(key, fingerprint, calendar)
+        return calendar
+
+    def entries(self) -> list[CalendarEntry]:
+        return [
+            CalendarEntry(day, EntryKind(kind), name, EntrySource(source))
+            for day, kind, name, source in self.session.execute(
+                select(
+                    CalendarEntryRow.day,
+                    CalendarEntryRow.kind,
+                    CalendarEntryRow.name,
+                    CalendarEntryRow.source,
+                )
+            ).all()
+        ]
+
+    def counts_by_source(self) -> dict[str, int]:
+        return dict(
+            self.session.execute(
+                select(CalendarEntryRow.source, func.count()).group_by(CalendarEntryRow.source)
+            ).all()
+        )
+
+    def add(self, entries: Iterable[CalendarEntry], loaded_by: str, at: dt.datetime) -> int:
+        rows = [
+            CalendarEntryRow(
+                day=e.day,
+                kind=e.kind.value,
+                name=e.name,
+                source=e.source.value,
+                schedule_year=e.day.year,
+                loaded_by=loaded_by,
+                loaded_at=at,
+            )
+            for e in entries
+        ]
+        self.session.add_all(rows)
+        self.session.flush()
+        return len(rows)
+
+    def remove_notice_year(self, year: int) -> int:
+        """Delete the notice entries of one schedule year; returns how many."""
+        result = self.session.execute(
+            delete(CalendarEntryRow).where(
+                CalendarEntryRow.source == EntrySource.NOTICE.value,
+                CalendarEntryRow.schedule_year == year,
+            )
+        )
+        return result.rowcount or 0
+
+    def remove_manual(self, day: dt.date) -> int:
+        result = self.session.execute(
+            delete(CalendarEntryRow).where(
+                CalendarEntryRow.source == EntrySource.MANUAL.value, CalendarEntryRow.day == day
+            )
+        )
+        return result.rowcount or 0

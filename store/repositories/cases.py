@@ -1,0 +1,320 @@
+"""Cases: the append-only event log, the projected case row, and case numbers.
+
+A case is stored as its events (the truth) and one row (the projection the queue and the
+report read). `append` adds an event with the next sequence number and moves the projection
+in the same statement group; the unique (case_id, seq) constraint makes two writers of the
+same version collide instead of both succeeding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from domain.access import Role
+from domain.case import CLOSED_STATES, Case, CaseEvent, CaseEventType, Projection
+from domain.errors import NotFoundError
+from store.models import Agency, CaseCounter, CaseEventRow, CaseRow, DueChange, User
+
+CHUNK = 900  # ids per IN (…): below SQLite's variable limit
+
+
+@dataclass
+class StoredCase:
+    """A case as loaded: the aggregate, its row's identity and projection, who holds it."""
+
+    id: int
+    case: Case
+    version: int
+    agency_id: int
+    agency: str
+    assignee_id: int | None
+    assignee: str | None
+    projection: Projection
+
+
+def to_domain_event(row: CaseEventRow) -> CaseEvent:
+    return CaseEvent(
+        CaseEventType(row.type), row.on, row.at, row.actor, Role(row.role), row.reason, row.payload
+    )
+
+
+def event_values(case_id: int, seq: int, event: CaseEvent) -> dict[str, object]:
+    return {
+        "case_id": case_id,
+        "seq": seq,
+        "type": event.type.value,
+        "on": event.on,
+        "at": event.at,
+        "actor": event.actor,
+        "role": event.role.value,
+        "reason": event.reason,
+        "payload": dict(event.payload),
+    }
+
+
+def _projection_of(row: CaseRow) -> Projection:
+    return Projection(
+        state=row.state,
+        outcome=row.outcome,
+        concluded_on=row.concluded_on,
+        applicant_type=row.applicant_type,
+        due=row.due,
+        clock=row.clock,
+        waiting_for=row.waiting_for,
+        waiting_due=row.waiting_due,
+        provisional=row.provisional,
+        on_time=row.on_time,
+        next_reminder_on=row.next_reminder_on,
+    )
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.session.get_bind().dialect.name == "sqlite"
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def get(self, case_no: str, *, lock: bool = False) -> StoredCase:
+        """The case and its events; `lock` holds its row until the transaction ends."""
+        query = select(CaseRow).where(CaseRow.case_no == case_no)
+        if lock and not self._sqlite:  # SQLite's BEGIN IMMEDIATE already holds the database
+            query = query.with_for_update()
+        row = self.session.execute(query).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"案件“{case_no}”不存在", field="case_no", rule="须为已登记的案件")
+        return self._stored([row])[0]
+
+    def get_many(self, ids: Sequence[int]) -> list[StoredCase]:
+        """Many cases with a few queries (batch work: recompute, import)."""
+        rows: list[CaseRow] = []
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            rows += self.session.execute(select(CaseRow).where(CaseRow.id.in_(chunk))).scalars()
+        order = {case_id: i for i, case_id in enumerate(ids)}
+        return self._stored(sorted(rows, key=lambda r: order[r.id]))
+
+    def _stored(self, rows: Sequence[CaseRow]) -> list[StoredCase]:
+        ids = [r.id for r in rows]
+        events: dict[int, list[CaseEvent]] = defaultdict(list)
+        for start in range(0, len(ids), CHUNK):
+            for event in self.session.execute(
+                select(CaseEventRow)
+                .where(CaseEventRow.case_id.in_(ids[start : start + CHUNK]))
+                .order_by(CaseEventRow.case_id, CaseEventRow.seq)
+            ).scalars():
+                events[event.case_id].append(to_domain_event(event))
+        agencies = dict(self.session.execute(select(Agency.id, Agency.code)).all())
+        assignee_ids = {r.assignee_id for r in rows if r.assignee_id}
+        names = (
+            dict(
+                self.session.execute(
+                    select(User.id, User.username).where(User.id.in_(assignee_ids))
+                ).all()
+            )
+            if assignee_ids
+            else {}
+        )
+        return [
+            StoredCase(
+                id=r.id,
+                case=Case.from_events(events[r.id]),
+                version=r.version,
+                agency_id=r.agency_id,
+                agency=agencies[r.agency_id],
+                assignee_id=r.assignee_id,
+                assignee=names.get(r.assignee_id) if r.assignee_id else None,
+                projection=_projection_of(r),
+            )
+            for r in rows
+        ]
+
+    def open_ids(self) -> list[int]:
+        closed = [s.value for s in CLOSED_STATES]
+        return list(
+            self.session.execute(
+                select(CaseRow.id).where(CaseRow.state.not_in(closed)).order_by(CaseRow.id)
+            ).scalars()
+        )
+
+    def numbers_taken(self, numbers: Iterable[str]) -> set[str]:
+        wanted = list(numbers)
+        taken: set[str] = set()
+        for start in range(0, len(wanted), CHUNK):
+            taken |= set(
+                self.session.execute(
+                    select(CaseRow.case_no).where(CaseRow.case_no.in_(wanted[start : start + CHUNK]))
+                ).scalars()
+            )
+        return taken
+
+    def count(self) -> int:
+        return self.session.execute(select(func.count()).select_from(CaseRow)).scalar_one()
+
+    # -- numbering --------------------------------------------------------------------------
+
+    def next_seq(self, agency_id: int, year: int) -> int:
+        """Increment the agency-year counter (its row lock serialises registrations)."""
+        if self._sqlite:
+            seq = self.session.execute(
+                update(CaseCounter)
+                .where(CaseCounter.agency_id == agency_id, CaseCounter.year == year)
+                .values(last_seq=CaseCounter.last_seq + 1)
+                .returning(CaseCounter.last_seq)
+            ).scalar_one_or_none()
+            if seq is None:
+                self.session.execute(
+                    insert(CaseCounter).values(agency_id=agency_id, year=year, last_seq=1)
+                )
+                seq = 1
+            return seq
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return self.session.execute(
+            pg_insert(CaseCounter)
+            .values(agency_id=agency_id, year=year, last_seq=1)
+            .on_conflict_do_update(
+                index_elements=[CaseCounter.agency_id, CaseCounter.year],
+                set_={"last_seq": CaseCounter.last_seq + 1},
+            )
+            .returning(CaseCounter.last_seq)
+        ).scalar_one()
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def add(
+        self,
+        case: Case,
+        event: CaseEvent,
+        projection: Projection,
+        *,
+        agency_id: int,
+        assignee_id: int | None,
+        at: dt.datetime,
+    ) -> int:
+        """Insert a new case with its first event; returns its id."""
+        row = CaseRow(**self._row_values(case, projection, agency_id, assignee_id, at))
+        self.session.add(row)
+        self.session.flush()
+        self.session.execute(insert(CaseEventRow).values(**event_values(row.id, 1, event)))
+        return row.id
+
+    def add_many(
+        self,
+        items: Sequence[tuple[Case, CaseEvent, Projection, int, int | None]],
+        at: dt.datetime,
+    ) -> None:
+        """Insert many new cases (case, first event, projection, agency id, assignee id) in
+        multi-row statements: the bulk path of a ledger import."""
+        if not items:
+            return
+        self.session.execute(
+            insert(CaseRow),
+            [self._row_values(c, p, agency, assignee, at) for c, _, p, agency, assignee in items],
+        )
+        numbers = [c.case_no for c, *_ in items]
+        ids: dict[str, int] = {}
+        for start in range(0, len(numbers), CHUNK):
+            ids.update(
+                self.session.execute(
+                    select(CaseRow.case_no, CaseRow.id).where(
+                        CaseRow.case_no.in_(numbers[start : start + CHUNK])
+                    )
+                ).all()
+            )
+        self.session.execute(
+            insert(CaseEventRow),
+            [event_values(ids[c.case_no], 1, e) for c, e, *_ in items],
+        )
+
+    @staticmethod
+    def _row_values(
+        case: Case, projection: Projection, agency_id: int, assignee_id: int | None, at: dt.datetime
+    ) -> dict[str, object]:
+        return {
+            "case_no": case.case_no,
+            "agency_id": agency_id,
+            "applicant_name": case.applicant.name,
+            "id_kind": case.applicant.id_kind,
+            "id_number": case.applicant.id_number,
+            "contact": case.applicant.contact,
+            "channel": case.channel.value,
+            "received_on": case.received_on,
+            "content": case.content,
+            "requested_form": case.requested_form,
+            "assignee_id": assignee_id,
+            "imported": case.imported,
+            "version": 1,
+            "created_at": at,
+            "updated_at": at,
+            **projection.as_dict(),
+        }
+
+    def append(
+        self,
+        stored: StoredCase,
+        event: CaseEvent,
+        projection: Projection,
+        *,
+        assignee_id: int | None = None,
+    ) -> int:
+        """Add the next event and move the projection; returns the new version."""
+        seq = stored.version + 1
+        self.session.execute(insert(CaseEventRow).values(**event_values(stored.id, seq, event)))
+        values: dict[str, object] = {**projection.as_dict(), "version": seq, "updated_at": event.at}
+        if assignee_id is not None:
+            values["assignee_id"] = assignee_id
+        self.session.execute(update(CaseRow).where(CaseRow.id == stored.id).values(**values))
+        stored.version, stored.projection = seq, projection
+        return seq
+
+    def set_projections(self, changes: Sequence[tuple[int, Projection]]) -> None:
+        """Write recomputed projections (a calendar change moves no event, only dates)."""
+        for case_id, projection in changes:
+            self.session.execute(
+                update(CaseRow).where(CaseRow.id == case_id).values(**projection.as_dict())
+            )
+
+    def set_projections_if_version(self, changes: Sequence[tuple[int, int, Projection]]) -> int:
+        """Write projections only where the case is still at the version they were computed
+        from; returns how many were written (the others changed meanwhile and were already
+        projected by their own action)."""
+        written = 0
+        for case_id, version, projection in changes:
+            result = self.session.execute(
+                update(CaseRow)
+                .where(CaseRow.id == case_id, CaseRow.version == version)
+                .values(**projection.as_dict())
+            )
+            written += result.rowcount or 0
+        return written
+
+    def record_due_change(
+        self,
+        case_id: int,
+        old_due: dt.date | None,
+        new_due: dt.date | None,
+        shift: int,
+        cause: str,
+        at: dt.datetime,
+    ) -> None:
+        """A due date moved by a calendar change: kept so the assignee can be told."""
+        self.session.add(
+            DueChange(
+                case_id=case_id,
+                old_due=old_due,
+                new_due=new_due,
+                shift_days=shift,
+                cause=cause[:200],
+                at=at,
+            )
+        )

@@ -1,0 +1,68 @@
+"""The outbox: messages written in the same transaction as the change that causes them.
+
+A message's key is unique: a second one with the same key is skipped (insert-or-skip, never
+check-then-insert), or, for messages marked `replace`, refreshes the stored payload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from domain.messages import Message
+from store.models import Outbox
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_all(self, messages: Sequence[Message], at: dt.datetime) -> int:
+        """Insert the messages whose key is new; returns how many were inserted."""
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        inserted = 0
+        for message in messages:
+            values = {
+                "kind": message.kind,
+                "recipient": message.recipient,
+                "dedupe_key": message.key,
+                "payload": dict(message.payload),
+                "created_at": at,
+            }
+            result = self.session.execute(
+                insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            )
+            if result.rowcount:
+                inserted += 1
+            elif message.replace:
+                self.session.execute(
+                    update(Outbox)
+                    .where(Outbox.dedupe_key == message.key)
+                    .values(payload=dict(message.payload))
+                )
+        return inserted
+
+    def for_recipient(self, username: str) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            select(Outbox)
+            .where(Outbox.recipient == username)
+            .order_by(Outbox.created_at.desc(), Outbox.id.desc())
+        ).scalars()
+        return [
+            {
+                "id": m.id,
+                "kind": m.kind,
+                "created_at": m.created_at,
+                "sent_at": m.sent_at,
+                "payload": m.payload,
+            }
+            for m in rows
+        ]
