@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,7 @@ class AgencyInfo:
     parent: str | None
     supplement_days: int
     case_no_format: str
+    letters_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,13 @@ def add_agency(
     prefix: str | None = None,
     supplement_days: int = 15,
     case_no_format: str | None = None,
+    letters_dir: str | None = None,
 ) -> AgencyInfo:
-    """Create an agency; `prefix` is the short name used in case numbers (default: the name)."""
+    """Create an agency; `prefix` is the short name used in case numbers (default: the name).
+
+    `letters_dir` is a folder of the agency's own letter templates; they are checked now, so a
+    template naming an unknown field is refused today and not on the day a letter is due.
+    """
     code, name = code.strip(), name.strip()
     if not code or not code.replace("_", "").replace("-", "").isalnum() or not code.isascii():
         raise DomainError(
@@ -103,6 +110,11 @@ def add_agency(
         )
     template = (case_no_format or DEFAULT_CASE_NO_FORMAT).replace("{prefix}", prefix or name)
     _check_case_no_format(template)
+    if letters_dir:
+        from formats.letters import check_folder
+
+        letters_dir = str(Path(letters_dir).resolve())
+        check_folder(letters_dir)
     with write_session(engine) as session:
         parent_row = agency_by_code(session, parent) if parent else None
         if session.execute(select(Agency.id).where(Agency.code == code)).first():
@@ -115,10 +127,11 @@ def add_agency(
                 supplement_days=supplement_days,
                 case_no_format=template,
                 auto_close_abandoned=False,
+                letters_dir=letters_dir or None,
                 created_at=now_utc(),
             )
         )
-    return AgencyInfo(code, name, parent, supplement_days, template)
+    return AgencyInfo(code, name, parent, supplement_days, template, letters_dir or None)
 
 
 def list_agencies(engine: Engine) -> list[AgencyInfo]:
@@ -132,6 +145,7 @@ def list_agencies(engine: Engine) -> list[AgencyInfo]:
                 codes.get(a.parent_id) if a.parent_id else None,
                 a.supplement_days,
                 a.case_no_format,
+                a.letters_dir,
             )
             for a in rows
         ]
