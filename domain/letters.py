@@ -492,7 +492,7 @@ def build_context(
     if kind is LetterKind.SUPPLEMENT:
         days = p.get("applicant_days") or case.supplement_days
         base |= {
-            "supplement_items": event.reason,
+            "supplement_items": _sentence(event.reason),
             "supplement_days": days,
             "supplement_deadline": chinese_date(state.waiting_due),
             "supplement_deadline_iso": _iso(state.waiting_due),
@@ -554,6 +554,12 @@ def build_context(
             "supplement_deadline_iso": _iso(state.supplement_window_end),
         }
     return LetterContext(**base)
+
+
+def _sentence(text: str) -> str:
+    """Close a caseworker's note with a full stop when it has none (it ends a sentence)."""
+    text = text.strip()
+    return text if not text or text[-1] in "。；！？.;!?" else f"{text}。"
 
 
 def _extension_reason(case: Case, index: int) -> str:

@@ -286,7 +286,7 @@ def test_step_letters_keep_the_dates_of_their_step() -> None:
     act(case, T.SUPPLEMENT_RECEIVED, D(2026, 9, 18))
     letter = build_context(case, LetterKind.SUPPLEMENT, OFFICE, CAL)
     assert (letter.supplement_deadline, letter.supplement_days) == ("二〇二六年十月十三日", 15)
-    assert letter.supplement_items == "请写明路段" and letter.letter_date == "二〇二六年九月十六日"
+    assert letter.supplement_items == "请写明路段。" and letter.letter_date == "二〇二六年九月十六日"
     assert letter.applicant_id_number == "11010519491231002X"  # letters print it in full
 
 
