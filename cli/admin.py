@@ -49,6 +49,12 @@ def agency_add(
         None, "--case-no-format", help="编号格式，如 {prefix}〔{year}〕第{seq:04d}号"
     ),
     user: str = AdminOption,
+
+    letters_dir: str = typer.Option(
+        None,
+        "--letters-dir",
+        help="本机关的文书模板目录（与 seeds/letters 同名的 .docx，优先使用）",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     info = directory.add_agency(
@@ -61,6 +67,7 @@ def agency_add(
         prefix=prefix,
         supplement_days=supplement_days,
         case_no_format=case_no_format,
+        letters_dir=letters_dir,
     )
     if as_json:
         print_json(info.__dict__)

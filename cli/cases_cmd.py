@@ -232,7 +232,27 @@ _action(
             typer.Option(
                 ..., "--outcome", help="办理结果代码，如 disclosed / partial / unavailable.not_held"
             ),
-        )
+        ),
+        "responsible_agency": (
+            str,
+            typer.Option(
+                None,
+                "--responsible-agency",
+                help="非本机关负责公开时，负责公开的机关名称（unavailable.not_held）",
+            ),
+        ),
+        "responsible_contact": (
+            str,
+            typer.Option(None, "--responsible-contact", help="负责公开的机关的联系方式"),
+        ),
+        "withheld_ground": (
+            str,
+            typer.Option(
+                None,
+                "--withheld-ground",
+                help="部分公开（partial）时不予公开部分的理由，withheld.* 代码之一",
+            ),
+        ),
     },
 )
 _action("abandon", CaseEventType.DEEMED_ABANDONED, "已视为放弃", "逾期不补正或不缴费，视为放弃申请")
@@ -247,6 +267,55 @@ _action(
         "outcome": (str, typer.Option(None, "--outcome", help="正确的办理结果")),
     },
 )
+
+
+@app.command("letter")
+def letter_cmd(
+    case_no: str = typer.Argument(..., help="案件编号"),
+    kind: str = typer.Option(
+        None,
+        "--kind",
+        help="文书种类：receipt / supplement / extension / consultation / fee / reply / termination；"
+        "省略时列出本案件可出具的文书",
+    ),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="保存到的文件（默认以文号命名，存于当前目录）"
+    ),
+    user: str = UserOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Issue (or re-print) a letter of a case as a Word file; without --kind, list the kinds."""
+    from services import letters as letter_service
+
+    if kind is None:
+        options = letter_service.available_letters(uow(), case_no, actor=actor_or_system(user))
+        if as_json:
+            print_json([o.__dict__ for o in options])
+            return
+        if not options:
+            console.print(f"案件 {case_no} 目前没有可出具的文书")
+            return
+        table = Table("种类（--kind）", "文书", "文号", "已出具", title=f"{case_no} 可出具的文书")
+        for o in options:
+            table.add_row(o.kind, o.label, o.letter_no, "是" if o.issued else "")
+        console.print(table)
+        return
+    issued = letter_service.issue_letter(uow(), case_no, kind, actor=actor(user), today=today())
+    target = out or Path(issued.filename)
+    target.write_bytes(issued.content)
+    if as_json:
+        print_json(
+            {
+                "kind": issued.kind,
+                "letter_no": issued.letter_no,
+                "file": str(target),
+                "template_sha256": issued.template_sha256,
+                "reprint": issued.reprint,
+            }
+        )
+        return
+    verb = "已重印（与首次出具的文件相同）" if issued.reprint else "已出具"
+    console.print(f"{verb} {issued.letter_no}，保存为 {target}")
 
 
 @app.command("list")

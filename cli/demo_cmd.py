@@ -19,7 +19,7 @@ from cli.common import configure, runtime
 from cli.output import console, err_console, print_steps
 from domain.case import CaseEventType as E
 from services import cases as svc
-from services import directory
+from services import directory, letters
 from services.calendar_service import calendar_status, load_calendar
 from services.setup import initialise
 
@@ -148,7 +148,22 @@ APPLICATIONS = [
         1,
         "zhao",
     ),
+    (
+        "lixia",
+        "孙某",
+        "natural_person",
+        "mail",
+        "",
+        "",
+        "某街道有关房屋的材料",
+        30,
+        "wang",
+    ),
 ]
+
+
+def _assignee_of(case_no: str, numbers: list[str]) -> str:
+    return APPLICATIONS[numbers.index(case_no)][-1]
 
 
 def demo(
@@ -253,6 +268,11 @@ def demo(
         (5, E.SUPPLEMENT_REQUESTED, "sun", 6, {}, "请提供具体年度和社区名称"),
         # not held: answered
         (6, E.ANSWERED, "sun", 2, {"outcome": "unavailable.not_held"}, ""),
+        # an excessive request: a fee notice by volume stops the clock
+        (3, E.FEE_NOTICE_SENT, "zhao", 8, {"method": "volume", "quantity": 150}, ""),
+        # 补正 asked, the 5-day period lapsed: deemed abandoned (a termination notice goes out)
+        (10, E.SUPPLEMENT_REQUESTED, "wang", 28, {"applicant_days": 5}, "请写明房屋坐落和年份"),
+        (10, E.DEEMED_ABANDONED, "wang", 20, {}, "逾期未补正"),
     ]
     for index, action, user, days_ago, payload, reason in steps:
         svc.act(
@@ -265,7 +285,19 @@ def demo(
             reason=reason,
             **payload,
         )
-    console.print(f"  已办理 {len(steps)} 个步骤（补正、征求意见、延期审批、答复）")
+    console.print(f"  已办理 {len(steps)} 个步骤（补正、征求意见、延期审批、收费、答复、视为放弃）")
+    issued = 0
+    for case_no in numbers:
+        for option in letters.available_letters(rt.uow(), case_no, actor=admin):
+            author = "chen" if option.kind == "extension" else _assignee_of(case_no, numbers)
+            letters.issue_letter(
+                rt.uow(), case_no, option.kind, actor=rt.actor(author), today=today
+            )
+            issued += 1
+    console.print(
+        f"  已出具 {issued} 份文书（回执、补正、延期、征求意见、收费、答复、终止办理），"
+        "可用 ogi case letter 编号 --kind 种类 打印"
+    )
 
     status = calendar_status(rt.uow(), today=today)
     if status.warning:

@@ -24,6 +24,7 @@ from domain.outcomes import (
     ApplicantType,
     Channel,
     Outcome,
+    is_refusal,
     parse_applicant_type,
     parse_channel,
     parse_outcome,
@@ -87,6 +88,7 @@ class CaseEventType(StrEnum):
     DEEMED_ABANDONED = "deemed_abandoned"
     WITHDRAWN = "withdrawn"
     CORRECTED = "corrected"  # a recorded fact (applicant type, outcome) put right, with a reason
+    LETTER_ISSUED = "letter_issued"  # a letter went out (kind, 文号, template sha); no clock effect
 
 
 EVENT_TYPE_LABELS = {
@@ -107,6 +109,7 @@ EVENT_TYPE_LABELS = {
     CaseEventType.DEEMED_ABANDONED: "视为放弃",
     CaseEventType.WITHDRAWN: "撤回",
     CaseEventType.CORRECTED: "更正",
+    CaseEventType.LETTER_ISSUED: "出具文书",
 }
 
 _CLOCK_TYPES = {
@@ -304,6 +307,10 @@ class Case:
                 rule="已办结案件不可变更",
             )
 
+    def guard_actor(self, actor: Actor, action: str) -> None:
+        """Refuse a role that may not act on cases (also for reading out a kept letter)."""
+        self._guard_acting_role(actor, action)
+
     def _guard_acting_role(self, actor: Actor, action: str) -> None:
         if actor.role is Role.ADMIN:
             raise ForbiddenError(
@@ -337,7 +344,7 @@ class Case:
         label = EVENT_TYPE_LABELS[type_]
         if type_ in (CaseEventType.REGISTERED, CaseEventType.IMPORTED):
             raise DomainError("登记和导入只能用于新案件", field="type", rule="事件顺序")
-        if type_ is not CaseEventType.CORRECTED:
+        if type_ not in _ALLOWED_WHEN_CLOSED:
             self._guard_open(label)
         self._guard_acting_role(actor, label)
         if on < self.received_on:
@@ -350,6 +357,11 @@ class Case:
         if guard is not None:
             payload = guard(self, actor, on, reason, dict(payload), calendar)
         return self._commit(self._event(type_, actor, on, at, reason, **payload), calendar)
+
+
+# A correction puts a recorded fact right; a letter (the reply above all) is issued or
+# re-printed after the case is concluded.
+_ALLOWED_WHEN_CLOSED = frozenset({CaseEventType.CORRECTED, CaseEventType.LETTER_ISSUED})
 
 
 def _replace_type(applicant: Applicant, new_type: ApplicantType) -> Applicant:
@@ -432,9 +444,83 @@ def _guard_conclusion(allowed: frozenset[Outcome] | None, default: Outcome | Non
             names = "、".join(o.value for o in allowed)
             raise DomainError(f"此操作的办理结果只能是 {names}", field="outcome", rule="RULES §2.3")
         p["outcome"] = outcome.value
-        return p
+        return check_answer_details(outcome, p)
 
     return guard
+
+
+@dataclass(frozen=True)
+class AnswerDetails:
+    """What the answer event records beyond its outcome (`ogi case answer` options)."""
+
+    responsible_agency: str = ""
+    responsible_contact: str = ""
+    withheld_ground: Outcome | None = None
+
+
+def answer_details(payload: Mapping[str, Any]) -> AnswerDetails:
+    ground = payload.get("withheld_ground")
+    return AnswerDetails(
+        str(payload.get("responsible_agency") or ""),
+        str(payload.get("responsible_contact") or ""),
+        Outcome(ground) if ground else None,
+    )
+
+
+def check_answer_details(outcome: Outcome, payload: dict[str, Any]) -> dict[str, Any]:
+    """Validate the answer's extra fields against its outcome (called by the case guard).
+
+    The withheld part's ground belongs to a partial answer only and must be a withheld.* code;
+    the responsible agency belongs to 非本机关 (unavailable.not_held) only. Empty values are
+    dropped so that stored payloads stay as they were for answers without them.
+    """
+    ground = payload.pop("withheld_ground", None)
+    agency = str(payload.pop("responsible_agency", None) or "").strip()
+    contact = str(payload.pop("responsible_contact", None) or "").strip()
+    if ground:
+        if outcome is not Outcome.PARTIAL:
+            raise DomainError(
+                f"不予公开部分的理由（withheld_ground）只用于部分公开（partial），本次办理结果为 {outcome.value}",
+                field="withheld_ground",
+                rule="《条例》第三十七条",
+            )
+        parsed = ground if isinstance(ground, Outcome) else parse_outcome(str(ground))
+        if not is_refusal(parsed):
+            codes = "、".join(o.value for o in Outcome if is_refusal(o))
+            raise DomainError(
+                f"不予公开部分的理由（withheld_ground）应为不予公开的情形之一：{codes}，实为“{ground}”",
+                field="withheld_ground",
+                rule="《条例》第三十七条",
+            )
+        payload["withheld_ground"] = parsed.value
+    if agency or contact:
+        if outcome is not Outcome.UNAVAILABLE_NOT_HELD:
+            raise DomainError(
+                "负责公开的机关（responsible_agency）只用于非本机关负责公开的情形（unavailable.not_held），"
+                f"本次办理结果为 {outcome.value}",
+                field="responsible_agency",
+                rule="《条例》第三十六条第（五）项",
+            )
+        if not agency:
+            raise DomainError(
+                "填写了联系方式（responsible_contact）却没有负责公开的机关名称（responsible_agency）",
+                field="responsible_agency",
+                rule="《条例》第三十六条第（五）项",
+            )
+        payload["responsible_agency"] = agency
+        if contact:
+            payload["responsible_contact"] = contact
+    return payload
+
+
+def _guard_letter(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    """The letter's kind, number and template are decided by the caller (domain.letters)."""
+    for name in ("kind", "letter_no", "template", "template_sha256"):
+        if not str(p.get(name) or "").strip():
+            raise DomainError(f"出具文书须记录 {name}", field=name, rule="出具文书")
+    return p
 
 
 def _guard_abandoned(
@@ -502,6 +588,7 @@ _GUARDS = {
     ),
     CaseEventType.DEEMED_ABANDONED: _guard_abandoned,
     CaseEventType.CORRECTED: _guard_correction,
+    CaseEventType.LETTER_ISSUED: _guard_letter,
 }
 
 

@@ -219,6 +219,14 @@ def check_extension_days(days: object, field: str = "workdays") -> int:
         )
     return days
 
+def consultation_window_end(calendar: WorkCalendar, started_on: dt.date) -> dt.date:
+    """The consulted party's last day to reply: 15 working days after the letter (Art. 32, 34).
+
+    The clock waits only for the earliest open window; a letter to one of several parties
+    consulted at once needs that party's own window, counted by the same rule.
+    """
+    return calendar.add_workdays(started_on, CONSULTATION_WORKDAYS).day
+
 
 def _refuse(event: ClockEvent, index: int, rule: str, message: str) -> DomainError:
     label = EVENT_LABELS[event.type]
@@ -342,7 +350,7 @@ def _on_consultation_started(run: _Run, event: ClockEvent, index: int, *_: Any) 
         _require_running(run, event, index)
     kind = event.kind or ConsultationKind.THIRD_PARTY
     article = "第三十二条" if kind is ConsultationKind.THIRD_PARTY else "第三十四条"
-    window = run.add(event.on, CONSULTATION_WORKDAYS)
+    window = run.add(event.on, CONSULTATION_WORKDAYS)  # = consultation_window_end
     who = CONSULTATION_LABELS[kind] + (f"（{event.party}）" if event.party else "")
     if run.status is ClockStatus.RUNNING:
         assert run.due is not None

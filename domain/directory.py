@@ -24,6 +24,7 @@ class Agency:
     supplement_days: int
     case_no_format: str
     auto_close_abandoned: bool = False
+    letters_dir: str | None = None  # the agency's own letter templates, before seeds/letters
 
 
 @dataclass(frozen=True)

@@ -286,6 +286,13 @@ OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 """Outcomes in the report's row order (the enum is declared in that order)."""
 
 
+def is_refusal(outcome: Outcome) -> bool:
+    """Disclosure refused (（三）不予公开): since 2024 these go to reconsideration first
+    (行政复议法 第二十三条第一款第（四）项), and a partial answer's withheld part has one of them
+    as its ground."""
+    return outcome.group == GROUP_WITHHELD
+
+
 # -------------------------------------------------------------------------------- templates
 
 TEMPLATE_2019 = "2019"

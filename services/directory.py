@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from domain.access import Actor, Role, require_role
@@ -20,8 +22,13 @@ def add_agency(
     prefix: str | None = None,
     supplement_days: int | None = None,
     case_no_format: str | None = None,
+    letters_dir: str | None = None,
 ) -> Agency:
-    """Create an agency; `prefix` is the short name used in case numbers (default: the name)."""
+    """Create an agency; `prefix` is the short name used in case numbers (default: the name).
+
+    `letters_dir` is a folder of the agency's own letter templates; they are checked now, so a
+    template naming an unknown field is refused today and not on the day a letter is due.
+    """
     del today
     require_role(actor, {Role.ADMIN}, "管理机关")
     agency = new_agency(
@@ -32,6 +39,12 @@ def add_agency(
         supplement_days=supplement_days,
         case_no_format=case_no_format,
     )
+    if letters_dir:
+        from formats.letters import check_folder
+
+        letters_dir = str(Path(letters_dir).resolve())
+        check_folder(letters_dir)
+        agency = replace(agency, letters_dir=letters_dir)
     with uow.write():
         uow.directory.add_agency(agency, uow.now())
     return agency

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -56,6 +57,8 @@ class Agency(Base):
     supplement_days: Mapped[int] = mapped_column(Integer, default=15)
     case_no_format: Mapped[str] = mapped_column(String(100))
     auto_close_abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the agency's own letter templates, looked up before seeds/letters/ (migration 0005)
+    letters_dir: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -293,3 +296,25 @@ class AnnualText(Base):
     other_matters: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(60))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Letter(Base):
+    """A letter as issued: the exact file is kept, so a re-print is the same document.
+
+    `letter_no` (文号) is unique; `template_sha256` says which version of the template made it.
+    """
+
+    __tablename__ = "letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    letter_no: Mapped[str] = mapped_column(String(120), unique=True)
+    template_name: Mapped[str] = mapped_column(String(200))
+    template_sha256: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    issued_by: Mapped[str] = mapped_column(String(60))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_letters_case", "case_id"),)

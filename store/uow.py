@@ -38,6 +38,7 @@ from store.repositories.calendar import CalendarCache, CalendarRepository
 from store.repositories.cases import CaseRepository
 from store.repositories.directory import DirectoryRepository
 from store.repositories.fees import FeeRepository
+from store.repositories.letters import LetterRepository
 from store.repositories.outbox import OutboxRepository
 from store.repositories.reports import ReportRepository
 from store.repositories.years import YearRepository
@@ -110,6 +111,7 @@ class SqlUnitOfWork:
         self.calendar = CalendarRepository(session, self.calendars)
         self.years = YearRepository(session)
         self.fees = FeeRepository(session)
+        self.letters = LetterRepository(session)
         self.reports = ReportRepository(session)
         self.outbox = OutboxRepository(session)
         self.queries = Queries(session)

@@ -54,6 +54,7 @@ class DirectoryRepository:
             row.supplement_days,
             row.case_no_format,
             row.auto_close_abandoned,
+            row.letters_dir,
         )
 
     def add_agency(self, agency: Agency, at: dt.datetime) -> None:
@@ -68,6 +69,7 @@ class DirectoryRepository:
                 supplement_days=agency.supplement_days,
                 case_no_format=agency.case_no_format,
                 auto_close_abandoned=agency.auto_close_abandoned,
+                letters_dir=agency.letters_dir,
                 created_at=at,
             )
         )

@@ -20,7 +20,9 @@ Today is pinned to 2026-11-20 (a Friday) through the services' `today=` paramete
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from store.db import make_engine, migrate
 from store.uow import SqlUnitOfWork
 
 TODAY = dt.date(2026, 11, 20)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PG_URL = os.environ.get("OGI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 _pg_problem: list[str | None] = []  # memo of the reachability probe, per worker process
@@ -206,3 +209,51 @@ _NOTICE_2027 = """国务院办公厅关于2027年部分节假日安排的通知
 def notice_2027() -> str:
     """A plausible 2027 State Council notice (the real one is not published yet)."""
     return _NOTICE_2027
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one `ogi` invocation gave: exit code, standard output, standard error."""
+
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def ogi(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Callable[..., Run]]:
+    """Run `ogi ARGS…` in-process through the console script's `main()` (today: TODAY)."""
+    import cli.common as cli_common
+    import cli.main as cli_main
+
+    monkeypatch.setenv("OGI_DATABASE_URL", db_url)
+    monkeypatch.setenv("OGI_TODAY", TODAY.isoformat())
+    monkeypatch.delenv("OGI_USER", raising=False)
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        cli_common.configure(None)
+        monkeypatch.setattr(sys, "argv", ["ogi", *args])
+        code: int = 0
+        try:
+            cli_main.main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            cli_common.reset()
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    yield run
+    cli_common.reset()
+
+
+@pytest.fixture
+def ogi_run(ogi: Callable[..., Run]) -> Callable[..., Run]:
+    """The same as `ogi`, under a name that does not clash with a test's local helper."""
+    return ogi

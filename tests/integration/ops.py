@@ -118,3 +118,17 @@ def set_override(engine: Engine, day: dt.date, kind: Any, name: str, username: s
 
 def calendar_status(engine: Engine, *, today: dt.date = TODAY) -> Any:
     return calendar_service.calendar_status(uow(engine), today=today)
+
+
+def available_letters(engine: Engine, case_no: str, username: str = "system") -> Any:
+    from services import letters
+
+    return letters.available_letters(uow(engine), case_no, actor=who(engine, username))
+
+
+def issue_letter(
+    engine: Engine, case_no: str, kind: str, username: str, *, today: dt.date = TODAY
+) -> Any:
+    from services import letters
+
+    return letters.issue_letter(uow(engine), case_no, kind, actor=who(engine, username), today=today)
