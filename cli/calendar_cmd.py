@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -10,7 +11,7 @@ from rich.table import Table
 from cli.common import JsonOption, engine
 from cli.output import EXIT_RULE, EXIT_USAGE, console, err_console, fail, parse_date, print_json
 from domain.calendar import EntryKind
-from domain.notice import ParsedNotice, apply_extension, parse_notice
+from domain.notice import NoticeEntry, ParsedNotice, merge_notice, parse_notice
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -26,6 +27,26 @@ def read_text(path: Path) -> str:
     fail(f"无法识别文件 {path} 的编码（应为 UTF-8 或 GB18030）", EXIT_USAGE)
 
 
+def _merged(base: Path, notice: ParsedNotice) -> ParsedNotice:
+    """The base notice's year after `notice` (an adjustment or extension), as one schedule.
+
+    The base file is parsed and merged as a schedule first, then `notice` is merged over it;
+    the result is handed on as a schedule notice of that year.
+    """
+    base_notice = parse_notice(read_text(base))
+    for problem in base_notice.problems:
+        err_console.print(f"[yellow]无法解析：[/yellow]{problem}")
+    if base_notice.problems:
+        raise typer.Exit(EXIT_RULE)
+    entries = merge_notice(merge_notice([], base_notice, base_notice.origin), notice, notice.origin)
+    return replace(
+        notice,
+        kind="schedule",
+        entries=tuple(NoticeEntry(e.day, e.kind, e.festival) for e in entries),
+        extensions=(),
+    )
+
+
 @app.command("parse-notice")
 def parse_notice_cmd(
     file: Path = typer.Argument(..., help="国务院办公厅节假日安排通知的文本文件"),
@@ -34,8 +55,8 @@ def parse_notice_cmd(
 ) -> None:
     """Parse a notice; print its holidays and make-up working days."""
     notice = parse_notice(read_text(file))
-    if base is not None:
-        notice = apply_extension(parse_notice(read_text(base)), notice)
+    if base is not None and not notice.problems:
+        notice = _merged(base, notice)
     for problem in notice.problems:
         err_console.print(f"[yellow]无法解析：[/yellow]{problem}")
     if as_json:
@@ -67,10 +88,10 @@ def import_notice_cmd(
     from services.calendar_service import import_notice
 
     notice = parse_notice(read_text(file))
-    if base is not None:
-        notice = apply_extension(parse_notice(read_text(base)), notice)
-    elif notice.extensions:
-        fail("这是紧急调整通知，请用 --base 指定其调整的原通知文件", EXIT_USAGE)
+    if base is not None and not notice.problems:
+        notice = _merged(base, notice)
+    elif notice.kind != "schedule":
+        fail("这是调整或延长假期的通知，请用 --base 指定其调整的原通知文件", EXIT_USAGE)
     change = import_notice(engine(), notice, user)
     _report_change(change, f"已导入{notice.year}年节假日安排：{change.added} 条", as_json)
 
