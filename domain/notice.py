@@ -34,6 +34,8 @@ from lunardate import LunarDate
 
 from domain.calendar import (
     FESTIVALS,
+    FIRST_YEAR,
+    LAST_YEAR,
     CalendarEntry,
     EntryKind,
     EntrySource,
@@ -171,6 +173,27 @@ _WORK = re.compile(r"^D(?:(?:、|和|及)D)*(?:上班|工作)$")
 _RESUME = re.compile(r"^D起正常上班$")
 _EXTEND = re.compile(r"^延长(?:\d{4}年)?(.+?)假期至D$")
 _IGNORED = ("与周末连休", "不调休", "不补休")
+#: What may remain in a clause that matched no shape: counts and years are fine, but a digit,
+#: 月 or 日, or a schedule word means a date or a day off the parser could not read.
+_ALLOWED = re.compile(r"共?\d+天|\d{4}年")
+_LEFTOVER = re.compile(r"[\d月日]|放假|上班|补休|调休|公休")
+#: The ways notices spell each statutory festival in a heading or an extension.
+_SPELLINGS = {
+    "元旦": "元旦",
+    "春节": "春节",
+    "清明节": "清明节",
+    "清明": "清明节",
+    "劳动节": "劳动节",
+    "五一劳动节": "劳动节",
+    "国际劳动节": "劳动节",
+    "五一": "劳动节",
+    "端午节": "端午节",
+    "端午": "端午节",
+    "中秋节": "中秋节",
+    "中秋": "中秋节",
+    "国庆节": "国庆节",
+    "国庆": "国庆节",
+}
 
 
 def _cn_number(text: str) -> int:
@@ -209,27 +232,35 @@ def _canonical_festivals(text: str) -> tuple[str, ...]:
     return tuple(name for name in FESTIVALS if name in found)
 
 
-def _festival_of(text: str) -> str:
-    return "、".join(_canonical_festivals(text))
+def _label_festival(label: str) -> str:
+    """The festival a heading names ("中秋节、国庆节", "国庆节、中秋节" → 中秋节、国庆节).
+
+    Every part must be a statutory festival's name: a damaged heading ("国庆节、中节") would
+    otherwise file a combined block under one festival only.
+    """
+    names = set()
+    for part in re.split(r"[、和及与,]", label):
+        part = part.strip()
+        if part not in _SPELLINGS:
+            raise _LineError(f"“{part}”不是法定节日")
+        names.add(_SPELLINGS[part])
+    return "、".join(name for name in FESTIVALS if name in names)
 
 
-def _core_festivals(year: int) -> dict[date, str]:
-    """The one day of each festival no schedule can leave out (元旦 1月1日, 正月初一, 清明,
-    5月1日, 端午, 中秋, 10月1日): a block without a heading is attributed by the one it holds."""
-    days: dict[date, str] = {}
-    try:
-        statutory = statutory_holidays(year)
-        days[LunarDate(year, 1, 1).to_solar_date()] = "春节"
-        days[LunarDate(year, 5, 5).to_solar_date()] = "端午节"
-        days[LunarDate(year, 8, 15).to_solar_date()] = "中秋节"
-    except (DomainError, ValueError):
-        return days
-    for day, name in statutory.items():
+def _core_festivals(year: int) -> dict[str, date]:
+    """The one day of each festival no schedule can leave out of its block: 元旦 1月1日,
+    春节 正月初一, 清明, 劳动节 5月1日, 端午, 中秋, 国庆节 10月1日.
+
+    A block must hold its festival's day (a mistyped month or day is caught), and a block
+    without a heading is attributed by the day it holds.
+    """
+    days = {"元旦": date(year, 1, 1), "劳动节": date(year, 5, 1), "国庆节": date(year, 10, 1)}
+    days["春节"] = LunarDate(year, 1, 1).to_solar_date()
+    days["端午节"] = LunarDate(year, 5, 5).to_solar_date()
+    days["中秋节"] = LunarDate(year, 8, 15).to_solar_date()
+    for day, name in statutory_holidays(year).items():
         if name == "清明节":
-            days[day] = name
-    days[date(year, 1, 1)] = "元旦"
-    days[date(year, 5, 1)] = "劳动节"
-    days[date(year, 10, 1)] = "国庆节"
+            days[name] = day
     return days
 
 
@@ -353,8 +384,8 @@ def _read_line(body: str, year: int, festival: str) -> _LineResult:
     """One schedule line (heading and label removed) as dated facts of `festival`."""
     result = _LineResult([], [], [], [])
     for sentence in body.split("。"):
-        if "鼓励" in sentence:
-            continue  # an encouraged day off (2024 除夕) is not an official holiday
+        # What follows 鼓励 only encourages a day off (2024 除夕): it is not a holiday.
+        sentence = sentence.split("鼓励", 1)[0]
         skeleton, tokens = _split_annotations(sentence)
         clauses = [c.strip() for c in re.split(r"[,;]", skeleton)]
         ranges: set[int] = set()
@@ -392,11 +423,18 @@ def _read_line(body: str, year: int, festival: str) -> _LineResult:
             elif _WORK.match(clause):
                 result.workdays.extend((d, festival) for d in values)
             elif match := _EXTEND.match(clause):
-                name = _festival_of(match.group(1)) or match.group(1)
-                result.extensions.append((name, values[0]))
+                result.extensions.append((_label_festival(match.group(1)), values[0]))
             elif _RESUME.match(clause):
-                pass  # the day after an extension: work resumes as usual
-            elif count:
+                # Work resumes after the extended holiday; a resumption inside it means one
+                # of the two dates is mistyped.
+                if result.extensions and values[0] <= result.extensions[-1][1]:
+                    raise _LineError(
+                        f"{values[0].month}月{values[0].day}日起正常上班，"
+                        f"却在延长后的假期（至{result.extensions[-1][1].isoformat()}）之内"
+                    )
+            elif count or _LEFTOVER.search(_ALLOWED.sub("", clause)):
+                # A date the clause does not fit, or the remains of one (4月1（星期六）上班,
+                # 1月日放假): reading around it would silently drop or move a day.
                 raise _LineError(f"无法理解“{_restore(clause, tokens, index - count)}”")
     return result
 
@@ -422,6 +460,28 @@ def _check_length(block: Block) -> None:
             f"放假区间{block.first.isoformat()}至{block.last.isoformat()}共{length}天，"
             f"超过{MAX_BLOCK_DAYS}天，疑有笔误"
         )
+
+
+#: Make-up working days lie close to their block: the farthest so far is 2026's 国庆
+#: (9月20日 for a block from 10月1日, 11 days). A working day weeks away is a mistyped month.
+MAX_MAKEUP_DISTANCE = 15
+
+#: An emergency extension lengthens a block by days, not months (2020: 3 days).
+MAX_EXTENSION_DAYS = 31
+
+
+def _check_makeup_distance(read: _LineResult) -> None:
+    """Each working day of a line lies within MAX_MAKEUP_DISTANCE days of the line's blocks."""
+    if not read.blocks:
+        return
+    first = min(b.first for b in read.blocks) - timedelta(days=MAX_MAKEUP_DISTANCE)
+    last = max(b.last for b in read.blocks) + timedelta(days=MAX_MAKEUP_DISTANCE)
+    for day, _ in read.workdays:
+        if not first <= day <= last:
+            raise _LineError(
+                f"上班日{day.month}月{day.day}日离本行的放假日期超过{MAX_MAKEUP_DISTANCE}天，"
+                "疑有笔误"
+            )
 
 
 def _check_count(block: Block, count: int) -> None:
@@ -469,10 +529,13 @@ def _date_line(line: str) -> date | None:
 
 
 def _is_schedule_like(line: str, labelled: bool) -> bool:
-    """A line with a date and a heading, a festival label or a schedule word."""
+    """A line headed by a festival ("一、元旦：…", even when its date is damaged), or a line
+    with a date and a heading or a schedule word."""
+    if labelled:
+        return True
     if not _DATE.search(line):
         return False
-    return bool(_HEADING.match(line)) or labelled or any(w in line for w in _SCHEDULE_WORDS)
+    return bool(_HEADING.match(line)) or any(w in line for w in _SCHEDULE_WORDS)
 
 
 def parse_notice(text: str) -> ParsedNotice:
@@ -504,6 +567,11 @@ def parse_notice(text: str) -> ParsedNotice:
     if year is None:
         raise NoticeParseError(
             "未能在标题中找到年份：标题应形如“国务院办公厅关于2024年部分节假日安排的通知”",
+            rule="通知标题",
+        )
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise NoticeParseError(
+            f"标题中的年份{year}年超出日历可计算范围（{FIRST_YEAR}–{LAST_YEAR}年）",
             rule="通知标题",
         )
     if "延长" in title:
@@ -540,14 +608,14 @@ def parse_notice(text: str) -> ParsedNotice:
             line_label = found.group(1)
             body = body[found.end() :]
         try:
-            festival = _festival_of(line_label)
-            if line_label and not festival:
-                raise _LineError(f"“{line_label}”不是法定节日")
+            festival = _label_festival(line_label) if line_label else ""
             read = _read_line(body, year, festival)
             if not festival and (read.holidays or read.workdays):
                 festival = _attribute(read, title_festivals, core)
                 read = _read_line(body, year, festival)
             _check_years(read, year)
+            _check_core(read, festival, core)
+            _check_makeup_distance(read)
         except _LineError as error:
             problems.append(f"第{number}行{error}：{raw.strip()}")
             continue
@@ -595,16 +663,28 @@ def parse_notice(text: str) -> ParsedNotice:
     )
 
 
-def _attribute(read: _LineResult, title_festivals: tuple[str, ...], core: dict[date, str]) -> str:
+def _attribute(read: _LineResult, title_festivals: tuple[str, ...], core: dict[str, date]) -> str:
     """The festival of a line without a heading: the festivals its title names (an
     adjustment names them there), else the festivals whose fixed day its blocks hold."""
     if title_festivals:
         return "、".join(title_festivals)
-    inside = {core[d] for d, _ in read.holidays if d in core}
+    days_off = {d for d, _ in read.holidays}
+    inside = {name for name, day in core.items() if day in days_off}
     festival = "、".join(name for name in FESTIVALS if name in inside)
     if not festival:
         raise _LineError("未写明节日，日期中也没有任何法定节日")
     return festival
+
+
+def _check_core(read: _LineResult, festival: str, core: dict[str, date]) -> None:
+    """A line's days off must include the day of each festival it names."""
+    days_off = {d for d, _ in read.holidays}
+    if not days_off:
+        return
+    for name in festival_names(festival):
+        day = core.get(name)
+        if day is not None and day not in days_off:
+            raise _LineError(f"“{name}”的放假日期中没有{name}当天（{day.month}月{day.day}日）")
 
 
 def _check_years(read: _LineResult, year: int) -> None:
@@ -742,6 +822,14 @@ def _extend(current: list[CalendarEntry], notice: ParsedNotice, origin: str) -> 
                 rule="延长假期",
             )
         last = max(days_off)
+        if new_end > last + timedelta(days=MAX_EXTENSION_DAYS):
+            raise DomainError(
+                f"“{festival}”假期延长至 {new_end.isoformat()}，比原安排的最后一天 "
+                f"{last.isoformat()} 晚{(new_end - last).days}天，超过{MAX_EXTENSION_DAYS}天，"
+                "疑有笔误",
+                field="notice",
+                rule="延长假期",
+            )
         if new_end <= last:
             already = by_day.get(new_end)
             if already is not None and already.origin == origin and new_end == last:

@@ -435,11 +435,10 @@ def test_day_both_off_and_working_is_a_problem() -> None:
     notice = parse_notice(text)
     assert len(notice.problems) == 1
     assert "5月4日既列为放假又列为上班" in notice.problems[0]
-    across = TITLE + "一、元旦：1月1日放假。1月6日（星期六）上班。\n二、春节：1月6日放假。"
+    spring = "二、春节：2月10日至17日放假调休，共8天。1月6日放假。"
+    across = TITLE + "一、元旦：1月1日放假。1月6日（星期六）上班。\n" + spring
     notice = parse_notice(across)
-    assert notice.problems == (
-        "第3行1月6日既列为放假又列为上班（另见第2行）：二、春节：1月6日放假。",
-    )
+    assert notice.problems == (f"第3行1月6日既列为放假又列为上班（另见第2行）：{spring}",)
 
 
 def test_count_that_does_not_match_the_range_is_a_problem() -> None:
@@ -479,16 +478,25 @@ def test_merge_errors_are_chinese_domain_errors() -> None:
     with pytest.raises(DomainError, match="找不到“劳动节”"):
         merge_notice(no_labour, adjustment, adjustment.origin)
     base = _imported(_read("2024.txt"))
-    lantern = parse_notice(
-        "国务院办公厅关于延长2024年元宵假期的通知\n一、延长2024年元宵假期至2月25日。"
+    with pytest.raises(NoticeParseError, match="“元宵”不是法定节日"):
+        parse_notice("国务院办公厅关于延长2024年元宵假期的通知\n一、延长2024年元宵假期至2月25日。")
+    dragon = parse_notice(
+        "国务院办公厅关于延长2024年端午假期的通知\n一、延长2024年端午节假期至6月11日。"
     )
-    with pytest.raises(DomainError, match="元宵"):
-        merge_notice(base, lantern, lantern.origin)
+    without_dragon = [e for e in base if e.festival != "端午节"]
+    with pytest.raises(DomainError, match="找不到“端午节”的放假安排"):
+        merge_notice(without_dragon, dragon, dragon.origin)
     short = parse_notice(
         "国务院办公厅关于延长2024年春节假期的通知\n一、延长2024年春节假期至2月15日。"
     )
     with pytest.raises(DomainError, match="不晚于原安排的最后一天 2024-02-17"):
         merge_notice(base, short, short.origin)
+    # 2月 mistyped as 8月: half a year of holidays is refused.
+    typo = parse_notice(
+        "国务院办公厅关于延长2020年春节假期的通知\n一、延长2020年春节假期至8月2日。"
+    )
+    with pytest.raises(DomainError, match="晚185天，超过31天"):
+        merge_notice(_imported(_read("2020.txt")), typo, typo.origin)
 
 
 # ------------------------------------------------------------------------ robustness
@@ -564,3 +572,54 @@ def test_chinese_numerals_in_schedule_lines_are_read() -> None:
     )
     assert notice.year == 2010
     assert notice.holidays == (date(2010, 1, 1), date(2010, 1, 2), date(2010, 1, 3))
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        # A mistyped month or day that is still a valid date: the block misses its festival.
+        ("一、元旦：3月1日放假，与周末连休。", "“元旦”的放假日期中没有元旦当天（1月1日）"),
+        ("五、端午节：7月10日放假，与周末连休。", "没有端午节当天（6月10日）"),
+        ("四、劳动节：8月1日至5日放假调休，共5天。", "没有劳动节当天（5月1日）"),
+        ("六、中秋节、国庆节：10月1日至7日放假调休，共7天。", "没有中秋节当天（9月17日）"),
+        # A damaged heading must not file a combined block under one festival.
+        ("六、国庆节、中节：10月1日至7日放假调休，共7天。", "“中节”不是法定节日"),
+        # The remains of a date the parser could not read.
+        ("三、清明节：4月4日至6日放假调休，共3天。4月7（星期日）上班。", "无法理解“4月7上班”"),
+        ("一、元旦：1月日放假，与周末连休。", "无法理解“1月日放假”"),
+        ("五、端午节：6月104放假，与周末连休。", "无法理解“6月104放假”"),
+        ("一、元旦：1月1。放假，与周末连休。", "无法理解“1月1”"),
+        # A working day with a mistyped month (10月12日 → 1月12日) is weeks from its block.
+        (
+            "七、国庆节：10月1日至7日放假调休，共7天。9月29日（星期日）、1月12日（星期五）上班。",
+            "上班日1月12日离本行的放假日期超过15天",
+        ),
+    ],
+)
+def test_damaged_schedule_lines_are_problems_not_silent_changes(line: str, reason: str) -> None:
+    # 2024: 元旦 1月1日, 端午 6月10日, 中秋 9月17日 (the real notice has them on their own).
+    notice = parse_notice(TITLE + "二、春节：2月10日至17日放假调休，共8天。\n" + line)
+    assert len(notice.problems) == 1
+    assert notice.problems[0].startswith("第3行")
+    assert reason in notice.problems[0]
+
+
+def test_encouragement_without_a_full_stop_keeps_the_working_days() -> None:
+    # The full stop before 鼓励 lost: the working Sundays before it are still read.
+    line = "二、春节：2月10日至17日放假调休，共8天。2月4日（星期日）、2月18日（星期日）上班鼓励各单位安排职工在除夕（2月9日）休息。"
+    notice = parse_notice(TITLE + line)
+    assert notice.workdays == (date(2024, 2, 4), date(2024, 2, 18))
+    assert date(2024, 2, 9) not in notice.holidays
+
+
+def test_year_outside_the_calendar_is_refused() -> None:
+    with pytest.raises(NoticeParseError, match="4017年超出日历可计算范围"):
+        parse_notice("国务院办公厅关于4017年部分节假日安排的通知\n一、元旦：1月1日放假。")
+
+
+def test_extension_end_after_the_resumption_is_a_problem() -> None:
+    text = _read("2020-extension.txt").replace("至2月2日", "至8月2日")
+    with pytest.raises(
+        NoticeParseError, match="2月3日起正常上班，却在延长后的假期（至2020-08-02）之内"
+    ):
+        parse_notice(text)
