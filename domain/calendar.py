@@ -183,7 +183,10 @@ def makeup_holidays(year: int) -> dict[dt.date, str]:
     calendar has fewer days off than any real schedule, and provisional deadlines come out
     early — 2027's 春节 (初一 and 初二 on Saturday and Sunday) by two working days.
     """
-    statutory = statutory_holidays(year)
+    return _makeup_for(statutory_holidays(year))
+
+
+def _makeup_for(statutory: dict[dt.date, str]) -> dict[dt.date, str]:
     off = set(statutory)
     makeup: dict[dt.date, str] = {}
     for day in sorted(statutory):
@@ -429,13 +432,13 @@ class WorkCalendar:
             if year in scheduled:
                 continue
             if dt.date(year, 1, 1) > coverage or dt.date(year, 12, 31) < covered_from:
+                statutory = statutory_holidays(year)
                 self._provisional_names.update(
-                    (day, f"{name}（按法定假日推算）")
-                    for day, name in statutory_holidays(year).items()
+                    (day, f"{name}（按法定假日推算）") for day, name in statutory.items()
                 )
                 self._provisional_names.update(
                     (day, f"{name}补假（按法定假日推算）")
-                    for day, name in makeup_holidays(year).items()
+                    for day, name in _makeup_for(statutory).items()
                 )
         self._work = array("i")
         self._work_dates: list[dt.date] = []

@@ -67,9 +67,10 @@ def _build_calendar(session: Session) -> WorkCalendar:
     ).all()
     if not rows:
         return WorkCalendar.from_package()
+    # The schedule year decides which package year a notice shadows (domain.calendar).
     entries = [
-        CalendarEntry(day, EntryKind(kind), name, EntrySource(source))
-        for day, kind, name, source, _ in rows
+        CalendarEntry(day, EntryKind(kind), name, EntrySource(source), year=year)
+        for day, kind, name, source, year in rows
     ]
     official_years = {
         year
