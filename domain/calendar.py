@@ -2,12 +2,16 @@
 
 A working day is Monday–Friday, minus declared holidays, plus make-up working weekend days
 (调休上班日). The calendar is a table of dated entries — seeded from the `chinese_calendar`
-package and extended by State Council notices and administrators' overrides — and it knows
-its *coverage*: the last date for which the official schedule is loaded.
+package, corrected by errata, and extended by State Council notices and administrators'
+overrides — and it knows its *coverage*: the last date for which the official schedule is
+loaded. For one day the entry of the highest `SOURCE_PRIORITY` is in force, and a schedule
+year with notice entries ignores the package's entries of that year: the notice is the whole
+truth of its year.
 
-Beyond coverage (and before the first official date) a day is judged by the provisional
-calendar: weekends plus the statutory holidays of 《全国年节及纪念日放假办法》 (2024 revision),
-with lunar festivals computed by `lunardate` and 清明 by the solar-term formula. Because next
+A year that no package or notice covers is judged by the provisional calendar: weekends plus
+the statutory holidays of 《全国年节及纪念日放假办法》 (2024 revision), with lunar festivals
+computed by `lunardate` and 清明 by the solar-term formula, plus the 补假 its 第六条 requires
+for a holiday on a Saturday or Sunday. Because next
 year's 元旦 make-up days may fall in late December, answers touching a date after 20 December
 of the last covered year are provisional too. Every answer says whether it is provisional; no
 year ever raises, and nothing silently falls back to Monday–Friday.

@@ -670,3 +670,14 @@ def test_package_entries_carry_festival_and_schedule_year() -> None:
     assert by_day[D(2026, 10, 10)].festival == "国庆节"
     assert all(e.festival for e in by_day.values())
     assert all(e.year == e.day.year for e in by_day.values() if e.festival != "元旦")
+
+
+def test_with_errata_agrees_with_chinese_calendar_except_the_corrected_day() -> None:
+    errata = errata_entries(json.loads(ERRATA_JSON.read_text(encoding="utf-8")))
+    cal = WorkCalendar.from_package(errata)
+    mismatches = [
+        day
+        for day in days(FIRST_OFFICIAL, D(2026, 12, 31))
+        if cal.is_workday(day).workday != chinese_calendar.is_workday(day)
+    ]
+    assert mismatches == [D(2005, 12, 31)]
