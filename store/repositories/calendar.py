@@ -15,7 +15,14 @@ from threading import Lock
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from domain.calendar import CalendarEntry, EntryKind, EntrySource, WorkCalendar, coverage_of
+from domain.calendar import (
+    CalendarEntry,
+    EntryKind,
+    EntrySource,
+    WorkCalendar,
+    coverage_of,
+    errata_entries,
+)
 from store.models import CalendarEntryRow
 
 
@@ -36,14 +43,20 @@ class CalendarCache:
             self._calendars[key] = (fingerprint, calendar)
 
 
-def build_calendar(entries: Sequence[CalendarEntry], bundled: WorkCalendar | None = None) -> WorkCalendar:
-    """A calendar from stored entries; coverage from the package's and notices' years."""
+def bundled_calendar() -> WorkCalendar:
+    """The calendar without a database: the package's schedule corrected by the errata."""
+    from seeds import errata_items
+
+    return WorkCalendar.from_package(errata_entries(errata_items()))
+
+
+def build_calendar(entries: Sequence[CalendarEntry]) -> WorkCalendar:
+    """A calendar from stored entries; coverage from the schedule years of the package and the
+    notices (an empty table means the bundled schedule)."""
     if not entries:
-        return bundled or WorkCalendar.from_package()
-    official = {
-        e.day.year for e in entries if e.source in (EntrySource.PACKAGE, EntrySource.NOTICE)
-    }
-    return WorkCalendar(entries, coverage_of(official))
+        return bundled_calendar()
+    official = {e.year for e in entries if e.source in (EntrySource.PACKAGE, EntrySource.NOTICE)}
+    return WorkCalendar(entries, coverage_of(y for y in official if y is not None))
 
 
 class CalendarRepository:
@@ -71,15 +84,16 @@ class CalendarRepository:
 
     def entries(self) -> list[CalendarEntry]:
         return [
-            CalendarEntry(day, EntryKind(kind), name, EntrySource(source))
-            for day, kind, name, source in self.session.execute(
-                select(
-                    CalendarEntryRow.day,
-                    CalendarEntryRow.kind,
-                    CalendarEntryRow.name,
-                    CalendarEntryRow.source,
-                )
-            ).all()
+            CalendarEntry(
+                row.day,
+                EntryKind(row.kind),
+                row.name,
+                EntrySource(row.source),
+                festival=row.festival,
+                origin=row.origin,
+                year=row.schedule_year,
+            )
+            for row in self.session.execute(select(CalendarEntryRow)).scalars()
         ]
 
     def counts_by_source(self) -> dict[str, int]:
@@ -96,7 +110,9 @@ class CalendarRepository:
                 kind=e.kind.value,
                 name=e.name,
                 source=e.source.value,
-                schedule_year=e.day.year,
+                schedule_year=e.year or e.day.year,
+                festival=e.festival,
+                origin=e.origin[:120],
                 loaded_by=loaded_by,
                 loaded_at=at,
             )

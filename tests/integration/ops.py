@@ -106,8 +106,10 @@ def add_user(engine: Engine, username: str, name: str, role: str, agency: str, e
     )
 
 
-def import_notice(engine: Engine, notice: Any, username: str = "admin") -> Any:
-    return calendar_service.import_notice(uow(engine), notice, actor=who(engine, username), today=TODAY)
+def import_notice(engine: Engine, notice: Any, username: str = "admin", **kw: Any) -> Any:
+    return calendar_service.import_notice(
+        uow(engine), notice, actor=who(engine, username), today=TODAY, **kw
+    )
 
 
 def set_override(engine: Engine, day: dt.date, kind: Any, name: str, username: str = "admin") -> Any:

@@ -26,6 +26,7 @@ from typing import Any
 
 import chinese_calendar
 import pytest
+from conftest import FIXTURES
 from ops import NewCase, act, register_case
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
@@ -40,7 +41,7 @@ D = dt.date
 TODAY = D(2026, 11, 20)
 GOOD_ID = "11010519491231002X"  # GB 11643's example; check digit X
 BAD_ID = "110105194912310021"  # same number, wrong check digit
-NOTICES = Path("/work/shared/reference/holiday-notices")
+NOTICES = FIXTURES / "holiday-notices"
 LEDGER_HEADER = [
     "申请编号",
     "申请人类型",
@@ -801,20 +802,19 @@ def test_calendar_status_parse_and_import_notice(
     assert ogi("calendar", "status", "--json").json()["coverage"] == "2026-12-31"
 
     notice_2026 = NOTICES / "2026.txt"
-    if notice_2026.exists():
-        parsed = ogi("calendar", "parse-notice", str(notice_2026), "--json")
-        assert parsed.code == 0, parsed.err
-        expected_holidays = sorted(
-            d.isoformat() for d in chinese_calendar.holidays if d.year == 2026
-        )
-        expected_workdays = sorted(
-            d.isoformat() for d in chinese_calendar.workdays if d.year == 2026 and d.weekday() >= 5
-        )
-        assert parsed.json() == {
-            "year": 2026,
-            "holidays": expected_holidays,
-            "workdays": expected_workdays,
-        }
+    parsed = ogi("calendar", "parse-notice", str(notice_2026), "--json")
+    assert parsed.code == 0, parsed.err
+    expected_holidays = sorted(
+        d.isoformat() for d in chinese_calendar.holidays if d.year == 2026
+    )
+    expected_workdays = sorted(
+        d.isoformat() for d in chinese_calendar.workdays if d.year == 2026 and d.weekday() >= 5
+    )
+    assert {k: parsed.json()[k] for k in ("year", "holidays", "workdays")} == {
+        "year": 2026,
+        "holidays": expected_holidays,
+        "workdays": expected_workdays,
+    }
 
     no = register(ogi, "2026-11-20")  # today + 20 → 12-18; then extend by 20 → 2027-01-18
     ogi("case", "request-extension", no, "--workdays", "20", "--reason", "复杂", "-u", "wang")
@@ -823,7 +823,7 @@ def test_calendar_status_parse_and_import_notice(
 
     path = tmp_path / "2027.txt"
     path.write_text(notice_2027, encoding="utf-8")
-    imported = ogi("calendar", "import-notice", str(path), "--json")
+    imported = ogi("calendar", "import-notice", str(path), "--yes", "--json")
     assert imported.code == 0, imported.err
     # 元旦 3 + 春节 9 + 清明 3 + 劳动节 5 + 端午 1 + 中秋 1 + 国庆 7 = 29 days off, 5 make-up days
     assert imported.json()["added"] == 29 + 5

@@ -434,7 +434,8 @@ def test_import_2027_notice_makes_dues_official_and_moves_coverage(
     # (20 to 12-18, 20 more to 01-18). The party's window: 15 working days → 12-11.
     # Projection 12-11 + 40: 12-14..18 (5), 21..25 (10), 28..31 (14), 01-04..08 (19),
     # 11..15 (24), 18..22 (29), 25..29 (34), 02-01..04 (38); provisional 春节 (除夕 02-05 and
-    # 初一–初三 02-06..08, lunar new year 2027 = Sat 02-06) → 02-09 (39), 02-10 (40).
+    # 初一–初三 02-06..08, lunar new year 2027 = Sat 02-06; 初一 (Sat) and 初二 (Sun) are made
+    # up on 02-09 and 02-10, 补假 by 第六条 of the holiday law) → 02-11 (39), 02-12 (40).
     february = extended_case("李娜")
     act(
         engine,
@@ -445,21 +446,21 @@ def test_import_2027_notice_makes_dues_official_and_moves_coverage(
         today=today,
         kind="third_party",
     )
-    assert (case_row(february)["due"], case_row(february)["provisional"]) == (D(2027, 2, 10), True)
+    assert (case_row(february)["due"], case_row(february)["provisional"]) == (D(2027, 2, 12), True)
 
     notice = parse_notice(notice_2027)
     assert notice.year == 2027 and notice.problems == ()
-    change = ops.import_notice(engine, notice, "admin")
+    change = ops.import_notice(engine, notice).change
 
     # January is unchanged but now official.
     assert (case_row(january)["due"], case_row(january)["provisional"]) == (D(2027, 1, 18), False)
     # The notice's 春节 is 02-05..13 (9 days), so 02-01..04 (38), 02-15 (39), 02-16 (40).
     assert (case_row(february)["due"], case_row(february)["provisional"]) == (D(2027, 2, 16), False)
-    # moved by the working days in (02-10, 02-16] on the new calendar: 02-15, 02-16 → 2
+    # moved by the working days in (02-12, 02-16] on the new calendar: 02-15, 02-16 → 2
     assert [(m.case_no, m.old_due, m.new_due, m.shift) for m in change.moved] == [
-        (february, D(2027, 2, 10), D(2027, 2, 16), 2)
+        (february, D(2027, 2, 12), D(2027, 2, 16), 2)
     ]
-    assert _due_changes(engine) == [(_case_id(engine, february), D(2027, 2, 10), D(2027, 2, 16), 2)]
+    assert _due_changes(engine) == [(_case_id(engine, february), D(2027, 2, 12), D(2027, 2, 16), 2)]
 
     status = ops.calendar_status(engine, today=today)
     assert status.coverage == D(2027, 12, 31)

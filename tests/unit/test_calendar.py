@@ -1,15 +1,17 @@
 """The working-day calendar against RULES.md §1.
 
 Expected dates are counted by hand from the State Council notices in
-/work/shared/reference/holiday-notices/ (2025.txt, 2026.txt); each count is written out next
-to its assertion. chinese_calendar is only used as the independent oracle of the day-by-day
+tests/fixtures/holiday-notices/ (2025.txt, 2026.txt) and, for the provisional calendar, from
+《全国年节及纪念日放假办法》; each count is written out next to its assertion. chinese_calendar is only used as the independent oracle of the day-by-day
 loop, lunardate and the 清明 solar-term formula as the oracle of the provisional calendar.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import chinese_calendar
 import pytest
@@ -18,16 +20,24 @@ from hypothesis import strategies as st
 from lunardate import LunarDate
 
 from domain.calendar import (
+    PROVISIONAL_SOURCE,
     CalendarEntry,
     EntryKind,
     EntrySource,
     WorkCalendar,
+    errata_entries,
+    makeup_holidays,
+    package_entries,
     statutory_holidays,
+    year_schedule,
 )
 from domain.errors import DomainError
+from domain.notice import merge_notice, parse_notice
 
 D = dt.date
 CAL = WorkCalendar.from_package()
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "holiday-notices"
+ERRATA_JSON = Path(__file__).resolve().parents[2] / "seeds" / "calendar" / "errata.json"
 
 FIRST_OFFICIAL = D(2004, 1, 1)
 PROVISIONAL_FROM = D(2026, 12, 21)  # RULES §1: after 20 December of the last covered year
@@ -301,8 +311,9 @@ def test_2027_spring_festival_is_computed_from_the_lunar_calendar() -> None:
     # 2027-02-05 is a Friday and 02-08 a Monday: a provisional holiday on a weekday is off,
     # the calendar does not fall back to Monday–Friday.
     assert D(2027, 2, 5).weekday() == 4 and D(2027, 2, 8).weekday() == 0
-    # From 2027-02-04 (Thu): Feb 5 (Fri) – 8 (Mon) off → day 1 is Tue 02-09.
-    assert CAL.add_workdays(D(2027, 2, 4), 1) == (D(2027, 2, 9), True)
+    # 初一 (Sat 02-06) and 初二 (Sun 02-07) are made up on Tue 02-09 and Wed 02-10 (补假).
+    # From 2027-02-04 (Thu): Feb 5 (Fri) – 10 (Wed) off → day 1 is Thu 02-11.
+    assert CAL.add_workdays(D(2027, 2, 4), 1) == (D(2027, 2, 11), True)
 
 
 def test_2027_other_statutory_holidays_and_weekends() -> None:
@@ -385,8 +396,15 @@ def test_manual_holiday_changes_arithmetic() -> None:
 
 def test_manual_overrides_notice_and_package_whatever_the_order() -> None:
     manual = CalendarEntry(D(2026, 10, 5), EntryKind.WORKDAY, "值班", EntrySource.MANUAL)
-    notice = CalendarEntry(D(2026, 10, 5), EntryKind.HOLIDAY, "国庆节", EntrySource.NOTICE)
-    cal = WorkCalendar.from_package(extra=[manual, notice])
+    notice = parse_notice((FIXTURES / "2026.txt").read_text(encoding="utf-8"))
+    notice_entries = merge_notice([], notice, notice.origin)
+    assert D(2026, 10, 5) in notice.holidays
+    cal = WorkCalendar.from_package(extra=[manual, *notice_entries])
+    assert cal.entry_for(D(2026, 10, 5)) == manual
+    assert (
+        WorkCalendar.from_package(extra=[*notice_entries, manual]).entry_for(D(2026, 10, 5))
+        == manual
+    )
     assert cal.is_workday(D(2026, 10, 5)).workday is True
     # 2026-09-30 + 1: Oct 5 (Mon) is now the first working day after it.
     assert cal.add_workdays(D(2026, 9, 30), 1).day == D(2026, 10, 5)
@@ -437,3 +455,229 @@ def test_notice_two_years_ahead_leaves_gap_year_provisional() -> None:
     answer = cal.is_workday(D(2027, 2, 5))
     assert answer.provisional is True
     assert answer.workday is False
+
+
+# ------------------------------------------------------------- 补假 in the provisional rules
+
+
+def test_2027_makeup_days_counted_by_hand() -> None:
+    # 《全国年节及纪念日放假办法》第六条: a holiday on a Saturday or Sunday is made up on a
+    # working day; RULES §1: the next weekday that is not already off. 2027 by hand:
+    #   元旦 01-01 Fri — no make-up.
+    #   春节 除夕 02-05 Fri, 初一 02-06 Sat, 初二 02-07 Sun, 初三 02-08 Mon:
+    #        02-06 → Mon 02-08 is 初三 (off) → Tue 02-09; 02-07 → 02-09 taken → Wed 02-10.
+    #   清明 04-05 Mon — none.  端午 06-09 Wed, 中秋 09-15 Wed — none.
+    #   劳动节 05-01 Sat → Mon 05-03; 05-02 Sun → Tue 05-04.
+    #   国庆 10-01 Fri, 10-02 Sat → Mon 10-04; 10-03 Sun → Tue 10-05.
+    assert makeup_holidays(2027) == {
+        D(2027, 2, 9): "春节",
+        D(2027, 2, 10): "春节",
+        D(2027, 5, 3): "劳动节",
+        D(2027, 5, 4): "劳动节",
+        D(2027, 10, 4): "国庆节",
+        D(2027, 10, 5): "国庆节",
+    }
+    for day in (D(2027, 2, 9), D(2027, 2, 10), D(2027, 5, 3), D(2027, 10, 5)):
+        assert CAL.is_workday(day).workday is False
+    assert CAL.is_workday(D(2027, 10, 4)) == (False, True, "国庆节补假（按法定假日推算）")
+    assert "国庆节补假（按法定假日推算）" in CAL.describe(D(2027, 10, 4))
+    # 2027-09-30 (Thu) + 1: Oct 1–3 off, 4 and 5 made up → Wed 10-06.
+    assert CAL.add_workdays(D(2027, 9, 30), 1) == (D(2027, 10, 6), True)
+    # 2027-04-30 (Fri) + 1: May 1–2 weekend holidays, 3 and 4 made up → Wed 05-05.
+    assert CAL.add_workdays(D(2027, 4, 30), 1) == (D(2027, 5, 5), True)
+
+
+def test_2028_makeup_days_counted_by_hand() -> None:
+    # 2028 by hand: 元旦 01-01 Sat → Mon 01-03. 春节 除夕 01-25 Tue … 初三 01-28 Fri — none.
+    # 清明 04-04 Tue, 劳动节 05-01 Mon and 05-02 Tue — none. 端午 05-28 Sun → Mon 05-29.
+    # 国庆 10-01 Sun → Mon 10-02 and Tue 10-03 are 国庆 themselves → Wed 10-04.
+    # 中秋 falls on 10-03 (Tue), a 国庆 day: a weekday, so by RULES §1 no make-up for it.
+    assert makeup_holidays(2028) == {
+        D(2028, 1, 3): "元旦",
+        D(2028, 5, 29): "端午节",
+        D(2028, 10, 4): "国庆节",
+    }
+    assert statutory_holidays(2028)[D(2028, 10, 3)] == "中秋节、国庆节"
+    assert CAL.is_workday(D(2028, 1, 3)) == (False, True, "元旦补假（按法定假日推算）")
+    # 2027-12-31 (Fri) + 1: 01-01/02 weekend, 01-03 made up → Tue 2028-01-04.
+    assert CAL.add_workdays(D(2027, 12, 31), 1) == (D(2028, 1, 4), True)
+
+
+def test_makeup_day_never_lands_on_a_statutory_holiday_or_weekend() -> None:
+    for year in range(2027, 2100):
+        statutory = statutory_holidays(year)
+        makeup = makeup_holidays(year)
+        weekend_holidays = [d for d in statutory if d.weekday() >= 5]
+        assert len(makeup) == len(weekend_holidays)
+        for day in makeup:
+            assert day.weekday() < 5 and day not in statutory
+
+
+def test_provisional_2027_schedule_as_data() -> None:
+    # Weekdays off in 2027, counted above: 01-01; 02-05, 02-08, 02-09, 02-10; 04-05;
+    # 05-03, 05-04; 06-09; 09-15; 10-01, 10-04, 10-05. No working weekend is known.
+    data = year_schedule(CAL, 2027).to_json()
+    holidays = [
+        "2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-04-05",
+        "2027-05-03", "2027-05-04", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-04",
+        "2027-10-05",
+    ]  # fmt: skip
+    assert data == {
+        "year": 2027,
+        "official": False,
+        "holidays": holidays,
+        "workdays": [],
+        "sources": dict.fromkeys(holidays, "provisional"),
+    }
+
+
+# ---------------------------------------------------------- entries, sources and shadowing
+
+
+def test_2026_schedule_as_data() -> None:
+    # 2026.txt: weekdays off — 元旦 01-01, 01-02; 春节 02-16..20, 02-23; 清明 04-06;
+    # 劳动节 05-01, 05-04, 05-05; 端午 06-19; 中秋 09-25; 国庆 10-01, 10-02, 10-05..07.
+    # Working weekends: 01-04, 02-14, 02-28, 05-09, 09-20, 10-10.
+    schedule = year_schedule(CAL, 2026)
+    holidays = [
+        "2026-01-01", "2026-01-02", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19",
+        "2026-02-20", "2026-02-23", "2026-04-06", "2026-05-01", "2026-05-04", "2026-05-05",
+        "2026-06-19", "2026-09-25", "2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06",
+        "2026-10-07",
+    ]  # fmt: skip
+    workdays = ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
+    data = schedule.to_json()
+    assert data["official"] is True
+    assert (data["holidays"], data["workdays"]) == (holidays, workdays)
+    assert data["sources"] == dict.fromkeys(sorted(holidays + workdays), "package")
+    assert len(schedule.days) == 365 and len(schedule.month(2)) == 28
+    day = schedule.days[D(2026, 10, 10).timetuple().tm_yday - 1]
+    assert (day.day, day.workday, day.festival, day.source) == (
+        D(2026, 10, 10), True, "国庆节", "package"
+    )  # fmt: skip
+
+
+def test_sources_after_notice_erratum_and_manual() -> None:
+    notice = parse_notice((FIXTURES / "2026.txt").read_text(encoding="utf-8"))
+    entries = merge_notice([], notice, notice.origin)
+    manual = CalendarEntry(D(2026, 6, 2), EntryKind.HOLIDAY, "临时停工", EntrySource.MANUAL)
+    errata = errata_entries(json.loads(ERRATA_JSON.read_text(encoding="utf-8")))
+    cal = WorkCalendar.from_package([*entries, manual, *errata])
+    sources = year_schedule(cal, 2026).to_json()["sources"]
+    assert sources["2026-10-10"] == "notice"
+    assert sources["2026-06-02"] == "manual"
+    assert set(sources.values()) == {"notice", "manual"}
+    # 2005-12-31 (Sat) worked by the 2006 notice: the erratum is in force and shown.
+    data_2005 = year_schedule(cal, 2005).to_json()
+    assert "2005-12-31" in data_2005["workdays"]
+    assert data_2005["sources"]["2005-12-31"] == "erratum"
+    assert year_schedule(cal, 2030).to_json()["sources"]["2030-10-01"] == PROVISIONAL_SOURCE
+
+
+def test_a_notice_year_ignores_the_package_entries_of_that_year() -> None:
+    # A 2026 notice that (made up) moves 国庆's working Saturday from 10-10 to 10-11 and
+    # gives 元旦 only 01-01: the package's 01-02, 01-04 and 10-10 must not leak through.
+    text = (
+        "国务院办公厅关于2026年部分节假日安排的通知\n"
+        "一、元旦：1月1日（周四）放假，共1天。\n"
+        "七、国庆节：10月1日（周四）至7日（周三）放假调休，共7天。10月11日（周日）上班。\n"
+    )
+    notice = parse_notice(text)
+    cal = WorkCalendar.from_package(merge_notice([], notice, notice.origin))
+    assert cal.is_workday(D(2026, 1, 2)).workday is True  # Friday, no longer off
+    assert cal.is_workday(D(2026, 1, 4)).workday is False  # Sunday, no longer worked
+    assert cal.is_workday(D(2026, 10, 10)).workday is False
+    assert cal.is_workday(D(2026, 10, 11)).workday is True
+    assert cal.is_workday(D(2026, 2, 17)).workday is True  # 春节 is not in this notice
+    assert cal.entry_for(D(2026, 2, 17)) is None
+    assert cal.coverage == D(2026, 12, 31)
+    # Other years keep the package: 2025-01-28 (春节) is still off.
+    assert cal.is_workday(D(2025, 1, 28)).workday is False
+
+
+def test_priority_package_erratum_notice_manual() -> None:
+    day = D(2005, 12, 31)
+    package = CalendarEntry(day, EntryKind.HOLIDAY, "元旦", EntrySource.PACKAGE, year=2006)
+    erratum = errata_entries(json.loads(ERRATA_JSON.read_text(encoding="utf-8")))[0]
+    notice = CalendarEntry(day, EntryKind.HOLIDAY, "元旦", EntrySource.NOTICE, "元旦", year=2006)
+    manual = CalendarEntry(day, EntryKind.WORKDAY, "值班", EntrySource.MANUAL)
+    for entries, winner in [
+        ([erratum, package], erratum),
+        ([notice, erratum], notice),
+        ([manual, notice, erratum], manual),
+    ]:
+        cal = WorkCalendar(entries, D(2026, 12, 31))
+        assert cal.entry_for(day) == winner
+        assert cal.is_workday(day).workday is (winner.kind is EntryKind.WORKDAY)
+
+
+def test_errata_correct_the_package_and_add_no_coverage() -> None:
+    items = json.loads(ERRATA_JSON.read_text(encoding="utf-8"))
+    errata = errata_entries(items)
+    assert [(e.day, e.kind, e.festival, e.source) for e in errata] == [
+        (D(2005, 12, 31), EntryKind.WORKDAY, "元旦", EntrySource.ERRATUM)
+    ]
+    assert errata[0].origin == "国办发明电〔2005〕35号"
+    assert errata[0].year == 2006  # the 2006 元旦 block
+    assert CAL.is_workday(D(2005, 12, 31)).workday is False  # the package's error
+    cal = WorkCalendar.from_package(errata)
+    assert cal.is_workday(D(2005, 12, 31)) == (True, False, "元旦调休上班")
+    assert cal.coverage == CAL.coverage
+    # 2005-12-30 (Fri) + 1: 12-31 (Sat) works now.
+    assert cal.add_workdays(D(2005, 12, 30), 1).day == D(2005, 12, 31)
+    assert errata_entries([]) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"day": "2005-13-31"}, "errata[0].day"),
+        ({"day": None}, "errata[0].day"),
+        ({"kind": "weekend"}, "errata[0].kind"),
+        ({"festival": "元宵节"}, "errata[0].festival"),
+        ({"origin": ""}, "errata[0].origin"),
+        ({"origin": None}, "errata[0].origin"),
+    ],
+)
+def test_bad_erratum_names_its_field(change: dict[str, object], field: str) -> None:
+    item = json.loads(ERRATA_JSON.read_text(encoding="utf-8"))[0] | change
+    with pytest.raises(DomainError) as info:
+        errata_entries([item])
+    assert info.value.field == field
+    assert info.value.rule == "勘误格式"
+
+
+def test_bad_errata_shapes() -> None:
+    with pytest.raises(DomainError):
+        errata_entries({"day": "2005-12-31"})
+    with pytest.raises(DomainError) as info:
+        errata_entries(["2005-12-31"])
+    assert info.value.field == "errata[0]"
+    item = json.loads(ERRATA_JSON.read_text(encoding="utf-8"))[0]
+    with pytest.raises(DomainError, match="重复") as info:
+        errata_entries([item, item])
+    assert info.value.field == "errata[1].day"
+
+
+def test_package_entries_carry_festival_and_schedule_year() -> None:
+    by_day = {e.day: e for e in package_entries()}
+    # 2019's 元旦 block: 2018-12-29 (Sat) worked, 12-30/31 off — schedule year 2019.
+    assert (by_day[D(2018, 12, 29)].kind, by_day[D(2018, 12, 29)].festival) == (
+        EntryKind.WORKDAY, "元旦"
+    )  # fmt: skip
+    assert {by_day[D(2018, 12, d)].year for d in (29, 30, 31)} == {2019}
+    assert by_day[D(2019, 5, 5)].festival == "劳动节"  # a working Sunday
+    assert by_day[D(2026, 10, 10)].festival == "国庆节"
+    assert all(e.festival for e in by_day.values())
+    assert all(e.year == e.day.year for e in by_day.values() if e.festival != "元旦")
+
+
+def test_with_errata_agrees_with_chinese_calendar_except_the_corrected_day() -> None:
+    errata = errata_entries(json.loads(ERRATA_JSON.read_text(encoding="utf-8")))
+    cal = WorkCalendar.from_package(errata)
+    mismatches = [
+        day
+        for day in days(FIRST_OFFICIAL, D(2026, 12, 31))
+        if cal.is_workday(day).workday != chinese_calendar.is_workday(day)
+    ]
+    assert mismatches == [D(2005, 12, 31)]
