@@ -41,8 +41,9 @@ class SmtpSettings:
     """How to reach the office's mail server.
 
     `security`: "starttls" (usually port 587), "ssl" (implicit TLS, usually 465) or "none"
-    (a relay on the local network, usually 25). Certificates are verified against the system
-    store. `username` empty means no login.
+    (a relay on the local network, usually 25). Certificates are always verified: against the
+    system store, or against `ca_file` (PEM) for an internal mail server with its own CA.
+    `username` empty means no login.
     """
 
     host: str
@@ -52,11 +53,13 @@ class SmtpSettings:
     password: str = ""
     sender: str = ""
     timeout: float = 30.0
+    ca_file: str | None = None
 
     def __repr__(self) -> str:  # never print the password into a log
         return (
             f"SmtpSettings(host={self.host!r}, port={self.port}, security={self.security!r}, "
-            f"username={self.username!r}, sender={self.sender!r}, timeout={self.timeout})"
+            f"username={self.username!r}, sender={self.sender!r}, timeout={self.timeout}, "
+            f"ca_file={self.ca_file!r})"
         )
 
 
@@ -64,8 +67,8 @@ def send_email(settings: SmtpSettings, message: EmailMessage) -> DeliveryResult:
     """Send one message; ok only when every recipient was accepted."""
     if settings.security not in ("starttls", "ssl", "none"):
         return DeliveryResult(False, f"未知的 SMTP 安全方式：{settings.security}")
-    context = ssl.create_default_context()
     try:
+        context = ssl.create_default_context(cafile=settings.ca_file)
         if settings.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                 settings.host, settings.port, timeout=settings.timeout, context=context

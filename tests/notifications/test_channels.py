@@ -18,12 +18,14 @@ import hashlib
 import hmac
 import json
 import socket
+import ssl
 import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,6 +61,16 @@ ITEMS = [
     notice(Kind.OVERDUE, -1, "历下政公开〔2026〕19号", D(2026, 11, 19)),
 ]
 URGENT_ORDER = ["11号", "19号", "25号", "30号"]
+
+#: A self-signed certificate for 127.0.0.1 (valid until 2126), made for these tests only.
+TLS = Path(__file__).parent / "tls"
+CA_FILE = str(TLS / "loopback-cert.pem")
+
+
+def server_tls() -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS / "loopback-cert.pem", TLS / "loopback-key.pem")
+    return context
 
 
 def free_closed_port() -> int:
@@ -106,9 +118,13 @@ def authenticator(server, session: Session, envelope, mechanism: str, auth_data)
 
 
 class SmtpServer:
-    """An aiosmtpd server on its own event loop thread, on a port chosen by the kernel."""
+    """An aiosmtpd server on its own event loop thread, on a port chosen by the kernel.
 
-    def __init__(self) -> None:
+    `tls="starttls"` offers and requires STARTTLS; `tls="ssl"` speaks TLS from the start.
+    """
+
+    def __init__(self, tls: str = "none") -> None:
+        self.tls = tls
         self.sink = Sink()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -117,12 +133,23 @@ class SmtpServer:
         self.port = 0
 
     def _factory(self) -> SMTP:
+        if self.tls == "starttls":
+            return SMTP(
+                self.sink,
+                authenticator=authenticator,
+                tls_context=server_tls(),
+                require_starttls=True,
+            )
         return SMTP(self.sink, authenticator=authenticator, auth_require_tls=False)
 
     def start(self) -> None:
         async def serve() -> asyncio.base_events.Server:
             return await self.loop.create_server(
-                self._factory, "127.0.0.1", self.port, reuse_address=True
+                self._factory,
+                "127.0.0.1",
+                self.port,
+                reuse_address=True,
+                ssl=server_tls() if self.tls == "ssl" else None,
             )
 
         self.server = asyncio.run_coroutine_threadsafe(serve(), self.loop).result(5)
@@ -145,6 +172,22 @@ class SmtpServer:
 @pytest.fixture(scope="module")
 def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer()
+    server.start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def starttls_server() -> Iterator[SmtpServer]:
+    server = SmtpServer("starttls")
+    server.start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def ssl_server() -> Iterator[SmtpServer]:
+    server = SmtpServer("ssl")
     server.start()
     yield server
     server.shutdown()
@@ -184,6 +227,41 @@ def test_smtp_login(smtp_server: SmtpServer) -> None:
     bad = send_email(plain(smtp_server, username="ogi", password="wrong"), message)
     assert not bad.ok and "535" in bad.detail
     assert "wrong" not in repr(plain(smtp_server, username="ogi", password="wrong"))
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_smtp_over_tls_with_login(
+    security: str, starttls_server: SmtpServer, ssl_server: SmtpServer
+) -> None:
+    server = starttls_server if security == "starttls" else ssl_server
+    before = len(server.sink.messages)
+    settings = SmtpSettings(
+        "127.0.0.1",
+        server.port,
+        security,  # type: ignore[arg-type]
+        username="ogi",
+        password="s3cret",
+        sender=SENDER,
+        timeout=5,
+        ca_file=CA_FILE,
+    )
+    result = send_email(settings, digest("王芳", "wang@lixia.gov.cn", ITEMS, sender=SENDER))
+    assert result.ok, result.detail
+    [got] = server.sink.messages[before:]
+    parsed = email.message_from_bytes(got.content, policy=email.policy.default)
+    assert parsed["Subject"] == "政府信息公开办理提醒：4项待办，其中逾期2项"
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_smtp_untrusted_certificate_is_a_failure(
+    security: str, starttls_server: SmtpServer, ssl_server: SmtpServer
+) -> None:
+    server = starttls_server if security == "starttls" else ssl_server
+    before = len(server.sink.messages)
+    settings = SmtpSettings("127.0.0.1", server.port, security, sender=SENDER, timeout=5)  # type: ignore[arg-type]
+    result = send_email(settings, digest("王芳", "wang@lixia.gov.cn", ITEMS, sender=SENDER))
+    assert not result.ok and "CERTIFICATE_VERIFY_FAILED" in result.detail
+    assert server.sink.messages[before:] == []
 
 
 def test_smtp_refused_recipient_is_a_failure(smtp_server: SmtpServer) -> None:
