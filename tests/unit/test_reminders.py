@@ -19,6 +19,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.calendar import WorkCalendar
 from domain.case import Actor, CaseEventType, Registration, Role, register
@@ -42,6 +44,7 @@ from domain.reminders import (
     decide,
     due_moved_watch,
     facts_of,
+    fires_on,
     most_urgent_first,
     next_check_on,
     reminder_key,
@@ -580,3 +583,66 @@ def test_most_urgent_first_overdue_longest_then_due_soonest() -> None:
     no_date = n(Kind.YEAR_CLOSED, 0, None, None)
     ordered = most_urgent_first([due_later, no_date, due_soon, over_5, over_10])
     assert ordered == [over_10, over_5, due_soon, due_later, no_date]
+
+
+# ------------------------------------------------------------------ properties over 2026
+
+
+WATCHED_KINDS = [Kind.ANSWER, Kind.OVERDUE, Kind.CONSULTATION, Kind.REPORT_DUE, Kind.UNASSIGNED]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=st.sampled_from(WATCHED_KINDS),
+    watched=st.dates(D(2026, 2, 1), D(2026, 11, 30)),
+    down=st.sets(st.integers(0, 60), max_size=40),
+)
+def test_every_threshold_is_recorded_once_and_sent_at_most_once(kind, watched, down) -> None:
+    watch = Watch(kind, watched, CASE)
+    start = watched - dt.timedelta(days=40)
+    end = watched + dt.timedelta(days=40)
+    off = {start + dt.timedelta(days=n) for n in down}
+    sent, skipped = simulate(watch, start, end, off)
+    # Each threshold is decided exactly once, sent or skipped (nothing lost, nothing twice).
+    assert sorted([t for _, t in sent] + [t for _, t in skipped]) == sorted(watch.thresholds)
+    # At most one message a day, and each more severe than the last (no bursts, no going back).
+    sent_days = [day for day, _ in sent]
+    assert len(sent_days) == len(set(sent_days))
+    assert [t for _, t in sent] == sorted((t for _, t in sent), reverse=True)
+    # Nothing "before" is sent after the watched date; nothing is sent before it fires.
+    for day, t in sent:
+        assert not (t >= 0 and day > watched)
+        assert fires_on(watch, t, CAL) <= day
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=st.sampled_from(WATCHED_KINDS),
+    watched=st.dates(D(2026, 2, 1), D(2026, 11, 30)),
+    down=st.sets(st.integers(0, 60), max_size=40),
+)
+def test_a_sweep_reading_only_cases_due_by_next_check_on_sends_the_same(
+    kind, watched, down
+) -> None:
+    """The indexed next-check column must never hide a case that has something to send."""
+    watch = Watch(kind, watched, CASE)
+    start = watched - dt.timedelta(days=40)
+    end = watched + dt.timedelta(days=40)
+    off = {start + dt.timedelta(days=n) for n in down}
+    expected, _ = simulate(watch, start, end, off)
+    recorded: set[int] = set()
+    sent: list[tuple[dt.date, int]] = []
+    for day in days(start, end):
+        if day in off:
+            continue
+        check = next_check_on([watch], CAL, {watch.key(t) for t in recorded})
+        if check is None or check > day:
+            assert decide(watch, day, CAL, recorded) == Decision(None, ())
+            continue
+        decision = decide(watch, day, CAL, recorded)
+        assert decision != Decision(None, ())  # a case read is a case with work
+        if decision.send is not None:
+            sent.append((day, decision.send))
+            recorded.add(decision.send)
+        recorded.update(decision.skipped)
+    assert sent == expected
