@@ -131,3 +131,18 @@ def check_identity(kind: str, value: str, field: str = "id_number") -> str:
         field="id_kind",
         rule="RULES §2.1",
     )
+
+
+def mask_id(number: str) -> str:
+    """An ID number as lists, exports, notifications and logs show it (RULES §7).
+
+    The first 6 and last 4 characters stay (the region code and the tail people quote on the
+    phone: `370102********1234`); every other character becomes `*`, so the length still shows
+    what kind of document it is. A number of 10 characters or fewer would be shown whole by
+    that rule, so only its last quarter stays visible.
+    """
+    number = number.strip()
+    if len(number) > 10:
+        return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    keep = len(number) // 4
+    return "*" * (len(number) - keep) + number[len(number) - keep :]
