@@ -102,8 +102,9 @@ def _action(
         **options: Any,
     ) -> None:
         payload = {k: v for k, v in options.items() if v is not None}
-        if "due" in payload:
-            payload["due"] = parse_date(payload["due"], "--due")
+        for name, option in (("due", "--due"), ("letter_received_on", "--letter-received-on")):
+            if name in payload:
+                payload[name] = parse_date(payload[name], option)
         ref = case_service.act(
             uow(),
             case_no,
@@ -177,6 +178,14 @@ _action(
             ),
         ),
         "party": (str, typer.Option(None, "--party", help="被征求意见方名称")),
+        "letter_received_on": (
+            str,
+            typer.Option(
+                None,
+                "--letter-received-on",
+                help="被征求方收到征求意见函之日 YYYY-MM-DD（默认发函当日；15个工作日自此起算）",
+            ),
+        ),
     },
 )
 _action(

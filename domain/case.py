@@ -153,6 +153,11 @@ class CaseEvent:
             party=p.get("party"),
             workdays=p.get("workdays"),
             due=dt.date.fromisoformat(p["due"]) if p.get("due") else None,
+            letter_received_on=(
+                dt.date.fromisoformat(p["letter_received_on"])
+                if p.get("letter_received_on")
+                else None
+            ),
         )
 
 
@@ -302,7 +307,7 @@ class Case:
     def _guard_open(self, action: str) -> None:
         if not self.is_open:
             raise DomainError(
-                f"案件 {self.case_no} 已{STATE_LABELS[self.state]}，不能再{action}",
+                f"案件 {self.case_no} {STATE_LABELS[self.state]}，不能再{action}",
                 field="state",
                 rule="已办结案件不可变更",
             )
@@ -390,6 +395,19 @@ def _guard_extension_request(
     if case.pending_extension is not None:
         raise DomainError("已有待审批的延期申请", field="workdays", rule="《条例》第三十三条")
     clk.check_extension_days(p.get("workdays"))
+    state = case.clock(calendar)
+    if state.clock is clk.ClockStatus.STOPPED:
+        raise DomainError(
+            "答复期限停止计算期间（等待申请人补正或缴费）不能申请延期",
+            field="workdays",
+            rule="《条例》第三十三条",
+        )
+    if state.due is not None and on > state.due:
+        raise DomainError(
+            f"答复期限已于 {state.due.isoformat()} 届满，延期须在届满前申请和批准",
+            field="on",
+            rule="《条例》第三十三条",
+        )
     if any(e.type is CaseEventType.EXTENSION_GRANTED for e in case.events):
         raise DomainError(
             "延期答复只能一次，本申请已延期过", field="workdays", rule="《条例》第三十三条"
@@ -571,6 +589,18 @@ def _guard_consultation(
             field="kind",
             rule="《条例》第三十二条、第三十四条",
         )
+    received = p.get("letter_received_on")
+    if isinstance(received, dt.date):
+        p["letter_received_on"] = received.isoformat()
+    elif received is not None:
+        try:
+            dt.date.fromisoformat(str(received))
+        except ValueError:
+            raise DomainError(
+                f"收到征求意见函的日期（letter_received_on）“{received}”不是有效日期",
+                field="letter_received_on",
+                rule="日期格式",
+            ) from None
     return p
 
 

@@ -91,6 +91,7 @@ class ClockEvent:
     party: str | None = None
     workdays: int | None = None
     due: dt.date | None = None
+    letter_received_on: dt.date | None = None  # consultation: the day the party got the letter
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ class _Run:
     paused_from: dt.date | None = None  # the day the pause began (C)
     due_at_pause: dt.date | None = None  # the due date in force when it began
     added_in_pause: int = 0  # extension days granted while paused
+    pause_end: dt.date | None = None  # latest effective end of the consultations ended so far
     status: ClockStatus = ClockStatus.RUNNING
     waiting_for: Waiting | None = None
     waiting_due: dt.date | None = None
@@ -265,6 +267,12 @@ def compute(
         previous = event.on
     if run.status is ClockStatus.PAUSED:
         _project_pause(run)
+    # Provisional describes the dates in force now, not every date computed on the way: a due
+    # date that moved back inside the official schedule is official again.
+    final_due = run.due if run.status is not ClockStatus.STOPPED or run.answered_on else None
+    run.provisional = any(
+        calendar.is_provisional(day) for day in (final_due, run.waiting_due, received_on) if day
+    )
     if run.provisional:
         run.steps.append(
             Step(
@@ -350,7 +358,12 @@ def _on_consultation_started(run: _Run, event: ClockEvent, index: int, *_: Any) 
         _require_running(run, event, index)
     kind = event.kind or ConsultationKind.THIRD_PARTY
     article = "第三十二条" if kind is ConsultationKind.THIRD_PARTY else "第三十四条"
-    window = run.add(event.on, CONSULTATION_WORKDAYS)  # = consultation_window_end
+    letter_on = event.letter_received_on or event.on
+    if letter_on < event.on:
+        raise _refuse(
+            event, index, "征求意见", "被征求方收到征求意见函的日期不能早于发函日期"
+        )
+    window = run.add(letter_on, CONSULTATION_WORKDAYS)  # = consultation_window_end
     who = CONSULTATION_LABELS[kind] + (f"（{event.party}）" if event.party else "")
     if run.status is ClockStatus.RUNNING:
         assert run.due is not None
@@ -360,6 +373,7 @@ def _on_consultation_started(run: _Run, event: ClockEvent, index: int, *_: Any) 
             )
         run.remaining = run.between(event.on, run.due)
         run.paused_from, run.due_at_pause, run.added_in_pause = event.on, run.due, 0
+        run.pause_end = None
         run.status, run.waiting_for = ClockStatus.PAUSED, Waiting.CONSULTATION
         text = (
             f"{event.on.isoformat()} 征求{who}意见，答复期限暂停计算（尚余{run.remaining}个工作日）；"
@@ -389,7 +403,15 @@ def _on_consultation_ended(run: _Run, event: ClockEvent, index: int, *_: Any) ->
     if match is None:
         raise _refuse(event, index, "征求意见", "没有与之对应的进行中的征求意见")
     run.consultations.remove(match)
-    late = "（晚于征求意见期限）" if event.on > match.window_end else ""
+    # RULES §2.2: the consultation ends at the reply or when its window lapses, whichever is
+    # first; a reply recorded late does not lengthen the pause.
+    effective = min(event.on, match.window_end)
+    run.pause_end = max(run.pause_end or effective, effective)
+    late = (
+        f"（晚于征求意见期限，暂停计至期满日 {match.window_end.isoformat()}）"
+        if event.on > match.window_end
+        else ""
+    )
     silence = ""
     if event.on >= match.window_end:
         silence = (
@@ -406,7 +428,7 @@ def _on_consultation_ended(run: _Run, event: ClockEvent, index: int, *_: Any) ->
         )
         return
     run.status, run.waiting_for, run.waiting_due = ClockStatus.RUNNING, None, None
-    run.due = _resume(run, event.on)
+    run.due = _resume(run, run.pause_end)
     run.say(
         event,
         event.on,
@@ -545,7 +567,8 @@ def _on_answered(run: _Run, event: ClockEvent, index: int, *_: Any) -> None:
         run.say(event, event.on, f"{event.on.isoformat()} 办结（答复期限停止计算期间）")
     else:
         if run.status is ClockStatus.PAUSED:
-            run.due = _resume(run, event.on)
+            open_ends = [min(event.on, c.window_end) for c in run.consultations]
+            run.due = _resume(run, max([*open_ends, *([run.pause_end] if run.pause_end else [])]))
             run.consultations.clear()
             run.status, run.waiting_for, run.waiting_due = ClockStatus.RUNNING, None, None
         assert run.due is not None
@@ -626,6 +649,11 @@ def event_from_json(item: Mapping[str, Any], index: int) -> ClockEvent:
         party=str(party) if party is not None else None,
         workdays=_parse_int(item.get("workdays"), f"{where}.workdays"),
         due=_parse_date(item["due"], f"{where}.due") if item.get("due") is not None else None,
+        letter_received_on=(
+            _parse_date(item["letter_received_on"], f"{where}.letter_received_on")
+            if item.get("letter_received_on") is not None
+            else None
+        ),
     )
 
 

@@ -473,10 +473,12 @@ def test_pause_never_makes_due_earlier(
     )
     assert paused.due is not None
     assert paused.due >= plain.due
-    # And by exactly the paused working days when some working days were left at C.
+    # And by exactly the paused working days when some working days were left at C: the
+    # pause ends at the reply or when the 15-working-day window lapses, whichever is first.
     remaining = CAL.workdays_between(start, plain.due).count
     if remaining > 0:
-        paused_days = CAL.workdays_between(start, end).count
+        window_end = CAL.add_workdays(start, 15).day
+        paused_days = CAL.workdays_between(start, min(end, window_end)).count
         assert paused.due == CAL.add_workdays(plain.due, paused_days).day
 
 
@@ -571,3 +573,58 @@ def test_delay_that_shortens_the_deadline_is_refused() -> None:
         run(ev(T.DELAY_SET, D(2026, 6, 5), due=D(2026, 6, 8)))
     assert "第1个事件" in caught.value.message and caught.value.rule
     assert run(ev(T.DELAY_SET, D(2026, 6, 5), due=D(2026, 8, 31))).due == D(2026, 8, 31)
+
+
+# ------------------------------------------------------- consultations past their window
+
+
+def test_a_reply_recorded_after_the_window_does_not_lengthen_the_pause() -> None:
+    # D0 Mon 2026-11-02: due 11-30 (20: 11-03..06 (4), 9..13 (9), 16..20 (14), 23..27 (19), 30).
+    # Consultation Wed 11-04: the window is 15 working days: 11-05, 06 (2), 9..13 (7),
+    # 16..20 (12), 23, 24, 25 (15) → Wed 11-25. The reply is recorded on Mon 11-30, late.
+    # Paused (11-04, 11-25] = 15 working days, not the 18 up to 11-30; so due = 11-30 + 15:
+    # 12-01..04 (4), 7..11 (9), 14..18 (14), 21 (15) → Mon 12-21.
+    state = compute(
+        D(2026, 11, 2),
+        [ev(T.CONSULTATION_STARTED, D(2026, 11, 4)), ev(T.CONSULTATION_ENDED, D(2026, 11, 30))],
+        CAL,
+    )
+    assert (state.due, state.clock) == (D(2026, 12, 21), ClockStatus.RUNNING)
+    assert "期满日 2026-11-25" in state.steps[-1].text or "期满日 2026-11-25" in state.steps[-2].text
+
+
+def test_the_window_runs_from_the_letter_received_on() -> None:
+    # Same case, but the party received the letter on Mon 11-09: the window runs 15 working
+    # days from 11-09: 10..13 (4), 16..20 (9), 23..27 (14), 30 (15) → Mon 11-30. The reply on
+    # 11-30 is then in time: paused (11-04, 11-30] = 18 → 11-30 + 18: 12-01..04 (4), 7..11 (9),
+    # 14..18 (14), 21..24 (18) → Thu 12-24 (provisional: after 12-20 of the last covered year).
+    state = compute(
+        D(2026, 11, 2),
+        [
+            ClockEvent(
+                T.CONSULTATION_STARTED, D(2026, 11, 4), letter_received_on=D(2026, 11, 9)
+            ),
+            ev(T.CONSULTATION_ENDED, D(2026, 11, 30)),
+        ],
+        CAL,
+    )
+    assert state.due == D(2026, 12, 24)
+    assert state.provisional is True
+
+
+def test_provisional_describes_the_date_in_force_not_the_path() -> None:
+    # D0 Fri 12-04: 20 working days reach past 12-20 → provisional. A 补正 on 12-07 stops the
+    # clock; the answer on 12-08 is judged against no running due date: nothing is provisional.
+    started = compute(D(2026, 12, 4), [], CAL)
+    assert started.provisional is True
+    answered = compute(
+        D(2026, 12, 4),
+        [ev(T.SUPPLEMENT_REQUESTED, D(2026, 12, 7), applicant_days=3)],
+        CAL,
+    )
+    # the 补正 period ends 12-10 (08, 09, 10): well inside the official schedule
+    assert (answered.due, answered.waiting_due, answered.provisional) == (
+        None,
+        D(2026, 12, 10),
+        False,
+    )
