@@ -9,7 +9,16 @@ import typer
 from rich.table import Table
 
 from cli.common import JsonOption, UserOption, actor, actor_or_system, today, uow
-from cli.output import EXIT_RULE, EXIT_USAGE, console, err_console, fail, parse_date, print_json
+from cli.output import (
+    EXIT_LOCKED,
+    EXIT_RULE,
+    EXIT_USAGE,
+    console,
+    err_console,
+    fail,
+    parse_date,
+    print_json,
+)
 
 report_app = typer.Typer(no_args_is_help=True)
 year_app = typer.Typer(no_args_is_help=True)
@@ -89,6 +98,9 @@ def close_cmd(
         print_json([r.__dict__ for r in results])
     else:
         for r in results:
+            if r.skipped:
+                err_console.print(f"[yellow]{r.agency}：{r.year} 年度{r.skipped}，未重新结转[/yellow]")
+                continue
             mark = "平衡" if r.balanced else "[red]不平衡[/red]"
             console.print(
                 f"{r.agency}：{r.year} 年度结转下年度 {r.carried_out} 件，勾稽{mark}，已通知 {len(r.notified)} 人"
@@ -97,6 +109,8 @@ def close_cmd(
                 err_console.print(f"  [red]{detail}[/red]")
     if any(not r.balanced for r in results):
         raise typer.Exit(EXIT_RULE)
+    if any(r.skipped for r in results):
+        raise typer.Exit(EXIT_LOCKED)
 
 
 @year_app.command("lock")

@@ -149,6 +149,11 @@ def act(
             rule="日期不能在未来",
         )
     with uow.write():
+        # locks in one order everywhere: the agency (shared; a year lock takes it exclusively),
+        # then the case
+        agency_id = uow.cases.agency_id_of(case_no)
+        if agency_id is not None:
+            uow.years.hold(agency_id, exclusive=False)
         stored = uow.cases.get(case_no, lock=True)
         authorize_case(actor, action, agency=stored.agency, assignee=stored.assignee)
         if expected_version is not None and stored.version != expected_version:

@@ -31,6 +31,7 @@ class CloseResult:
     balanced: bool
     failed_checks: list[str]
     notified: list[str]
+    skipped: str | None = None  # why the agency was not closed (its year is locked)
 
 
 def check_year(year: int) -> None:
@@ -48,26 +49,54 @@ def _agencies(uow: Any, actor: Actor, code: str | None) -> list[str]:
     return [a.code for a in uow.directory.agencies() if actor.sees(a.code)]
 
 
-def close_year(uow: Any, year: int, *, actor: Actor, today: dt.date, agency: str | None = None) -> list[CloseResult]:
-    """Record each agency's cases carried out of `year` (idempotent; refused once locked)."""
-    del today
+def check_year_ended(year: int, today: dt.date) -> None:
+    """A year is closed (and locked) only once it has ended: from 1 January of the next."""
+    if year >= today.year:
+        raise DomainError(
+            f"{year} 年度尚未结束（今天是 {today.isoformat()}），{year + 1}年1月1日起才能结转或锁定",
+            field="year",
+            rule="年度结束后结转（RULES §3）",
+        )
+
+
+def close_year(
+    uow: Any, year: int, *, actor: Actor, today: dt.date, agency: str | None = None
+) -> list[CloseResult]:
+    """Record each agency's cases carried out of `year` (idempotent).
+
+    Every agency is processed, each in its own transaction; one whose year is locked is
+    skipped and said so in its result — the others are still closed and their supervisors
+    told. With one named agency that is locked, the refusal is an error.
+    """
     check_year(year)
+    check_year_ended(year, today)
     require_role(actor, SUPERVISING_ROLES | {Role.ADMIN}, "年度结转")
     with uow.read():
         codes = _agencies(uow, actor, agency)
     results = []
     for code in codes:
         with uow.write():
+            agency_id = uow.directory.agency_id(code)
+            uow.years.hold(agency_id, exclusive=True)
+            if uow.years.is_locked(agency_id, year):
+                if agency:
+                    raise _locked_close(code, year)
+                results.append(CloseResult(code, year, 0, True, [], [], skipped="已锁定"))
+                continue
             results.append(_close_one(uow, code, year, actor.name))
     return results
+
+
+def _locked_close(code: str, year: int) -> LockedYearError:
+    return LockedYearError(
+        f"{code} 的 {year} 年度已锁定，不能重新结转", field="year", rule="已锁定年度不可变更"
+    )
 
 
 def _close_one(uow: Any, code: str, year: int, actor: str) -> CloseResult:
     agency_id = uow.directory.agency_id(code)
     if uow.years.is_locked(agency_id, year):
-        raise LockedYearError(
-            f"{code} 的 {year} 年度已锁定，不能重新结转", field="year", rule="已锁定年度不可变更"
-        )
+        raise _locked_close(code, year)
     now = uow.now()
     carried = uow.years.carried_out(agency_id, year)
     uow.years.replace_ledger(agency_id, year, carried, now)
@@ -95,19 +124,27 @@ def _close_one(uow: Any, code: str, year: int, actor: str) -> CloseResult:
     return CloseResult(code, year, len(carried), not failed, failed, supervisors)
 
 
-def lock_year(uow: Any, year: int, *, actor: Actor, today: dt.date, agency: str | None = None) -> list[str]:
-    """Close (if needed) and lock the year for each agency; returns the codes locked."""
-    del today
+def lock_year(
+    uow: Any, year: int, *, actor: Actor, today: dt.date, agency: str | None = None
+) -> list[str]:
+    """Close and lock the year for each agency; returns the codes locked.
+
+    The lock always closes again first, in the same transaction and holding the agency
+    against concurrent changes, so the list it freezes is the list of the data at that
+    moment — a late answer after the last close is in it, an answer racing the lock either
+    lands before it (and is counted) or is refused after it.
+    """
     check_year(year)
+    check_year_ended(year, today)
     require_role(actor, SUPERVISING_ROLES | {Role.ADMIN}, "锁定年度")
     locked = []
     with uow.write():
         for code in _agencies(uow, actor, agency):
             agency_id = uow.directory.agency_id(code)
+            uow.years.hold(agency_id, exclusive=True)
             if uow.years.is_locked(agency_id, year):
                 continue
-            if not uow.years.is_closed(agency_id, year):
-                _close_one(uow, code, year, actor.name)
+            _close_one(uow, code, year, actor.name)
             uow.years.lock(agency_id, year, actor.name, uow.now())
             uow.years.audit(agency_id, year, "lock", actor.name, uow.now())
             locked.append(code)
@@ -138,7 +175,12 @@ def unlock_year(
 
 
 def guard_year_change(uow: Any, agency_id: int, years: Iterable[int]) -> None:
-    """Refuse a change that would alter the figures of a locked year of the agency."""
+    """Refuse a change that would alter the figures of a locked year of the agency.
+
+    Holds the agency (shared) until the change commits, so a lock cannot slip in between this
+    check and the change.
+    """
+    uow.years.hold(agency_id, exclusive=False)
     locked = uow.years.locked_years(agency_id, years)
     if locked:
         text = "、".join(str(y) for y in locked)

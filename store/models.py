@@ -227,6 +227,24 @@ class Outbox(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class YearLockedLedger(Base):
+    """The carried-out list as it stood when a year was locked (published); kept for ever.
+
+    An unlock and a later re-close change `year_ledger`, never this: every published list
+    can still be shown and checked against.
+    """
+
+    __tablename__ = "year_locked_ledger"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    locked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    applicant_type: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (Index("ix_year_locked_ledger_agency_year", "agency_id", "year", "locked_at"),)
+
+
 class YearClose(Base):
     """That a year was closed for an agency (the ledger rows are its carried-out list)."""
 

@@ -88,11 +88,18 @@ class CaseRepository:
         """The case and its events; `lock` holds its row until the transaction ends."""
         query = select(CaseRow).where(CaseRow.case_no == case_no)
         if lock and not self._sqlite:  # SQLite's BEGIN IMMEDIATE already holds the database
-            query = query.with_for_update()
+            # FOR NO KEY UPDATE: rows elsewhere may still reference the case (foreign-key
+            # checks take KEY SHARE), e.g. the year-end list written by a concurrent lock
+            query = query.with_for_update(key_share=True)
         row = self.session.execute(query).scalar_one_or_none()
         if row is None:
             raise NotFoundError(f"案件“{case_no}”不存在", field="case_no", rule="须为已登记的案件")
         return self._stored([row])[0]
+
+    def agency_id_of(self, case_no: str) -> int | None:
+        return self.session.execute(
+            select(CaseRow.agency_id).where(CaseRow.case_no == case_no)
+        ).scalar_one_or_none()
 
     def get_many(self, ids: Sequence[int]) -> list[StoredCase]:
         """Many cases with a few queries (batch work: recompute, import)."""

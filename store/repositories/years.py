@@ -5,11 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from domain.yearend import carried_out_of
-from store.models import CaseRow, YearAudit, YearClose, YearLedger, YearLock
+from store.models import (
+    Agency,
+    CaseRow,
+    YearAudit,
+    YearClose,
+    YearLedger,
+    YearLock,
+    YearLockedLedger,
+)
 from store.predicates import compile_predicate
 
 
@@ -86,8 +94,48 @@ class YearRepository:
             is not None
         )
 
+    def hold(self, agency_id: int, *, exclusive: bool) -> None:
+        """Serialise year locking against changes to the agency's figures.
+
+        A lock takes the agency row exclusively, a change that alters a year's figures takes it
+        shared: so an answer and a lock of its year never both pass their checks unseen. On
+        SQLite every write transaction already holds the whole database (BEGIN IMMEDIATE).
+        """
+        if self.session.get_bind().dialect.name == "sqlite":
+            return
+        query = select(Agency.id).where(Agency.id == agency_id)
+        query = query.with_for_update() if exclusive else query.with_for_update(read=True)
+        self.session.execute(query).first()
+
     def lock(self, agency_id: int, year: int, actor: str, at: dt.datetime) -> None:
+        """Lock the year and keep the carried-out list it froze (kept after any unlock)."""
         self.session.add(YearLock(agency_id=agency_id, year=year, locked_at=at, locked_by=actor))
+        self.session.flush()
+        self.session.execute(
+            insert(YearLockedLedger).from_select(
+                ["agency_id", "year", "locked_at", "case_id", "applicant_type"],
+                select(
+                    YearLedger.agency_id,
+                    YearLedger.year,
+                    select(YearLock.locked_at)
+                    .where(YearLock.agency_id == agency_id, YearLock.year == year)
+                    .scalar_subquery(),
+                    YearLedger.case_id,
+                    YearLedger.applicant_type,
+                ).where(YearLedger.agency_id == agency_id, YearLedger.year == year),
+            )
+        )
+
+    def locked_lists(self, agency_id: int, year: int) -> list[tuple[dt.datetime, list[int]]]:
+        """Every list a lock of the year froze, oldest first: (locked at, case ids)."""
+        lists: dict[dt.datetime, list[int]] = {}
+        for locked_at, case_id in self.session.execute(
+            select(YearLockedLedger.locked_at, YearLockedLedger.case_id)
+            .where(YearLockedLedger.agency_id == agency_id, YearLockedLedger.year == year)
+            .order_by(YearLockedLedger.locked_at, YearLockedLedger.case_id)
+        ).all():
+            lists.setdefault(locked_at, []).append(case_id)
+        return sorted(lists.items())
 
     def unlock(self, agency_id: int, year: int) -> bool:
         lock = self.session.get(YearLock, (agency_id, year))
