@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from cli.common import JsonOption, actor, today, uow
+from cli.common import JsonOption, actor, runtime, today, uow
 from cli.output import console, print_json
 from domain.access import ROLE_LABELS
 from services import directory
@@ -33,23 +33,27 @@ def init(
     admin_name: str = typer.Option("系统管理员", "--admin-name", help="管理员姓名"),
 ) -> None:
     """Non-interactive and idempotent: a second run changes nothing that exists."""
-    result = initialise(uow(), agency, agency_name, prefix=prefix, admin=admin, admin_name=admin_name)
+    runtime().create_database = True
+    result = initialise(
+        uow(), agency, agency_name, prefix=prefix, admin=admin, admin_name=admin_name
+    )
     for line in result:
         console.print(line)
 
 
-@agency_app.command("add")
+@agency_app.command("add", help="添加机关（区政府、部门或街道；可指定上级机关和案件编号前缀）")
 def agency_add(
     code: str = typer.Argument(..., help="机关代码（字母、数字、下划线）"),
     name: str = typer.Argument(..., help="机关名称"),
     parent: str = typer.Option(None, "--parent", help="上级机关代码"),
     prefix: str = typer.Option(None, "--prefix", help="案件编号前缀"),
-    supplement_days: int = typer.Option(None, "--supplement-days", help="默认补正期限（工作日，默认15）"),
+    supplement_days: int = typer.Option(
+        None, "--supplement-days", help="默认补正期限（工作日，默认15）"
+    ),
     case_no_format: str = typer.Option(
         None, "--case-no-format", help="编号格式，如 {prefix}〔{year}〕第{seq:04d}号"
     ),
     user: str = AdminOption,
-
     letters_dir: str = typer.Option(
         None,
         "--letters-dir",
@@ -75,7 +79,7 @@ def agency_add(
         console.print(f"已添加机关 {info.code}（{info.name}），编号格式 {info.case_no_format}")
 
 
-@agency_app.command("list")
+@agency_app.command("list", help="列出全部机关")
 def agency_list(as_json: bool = JsonOption) -> None:
     rows = directory.list_agencies(uow())
     if as_json:
@@ -87,7 +91,7 @@ def agency_list(as_json: bool = JsonOption) -> None:
     console.print(table)
 
 
-@user_app.command("add")
+@user_app.command("add", help="添加用户（经办人、主管、负责人或管理员）")
 def user_add(
     username: str = typer.Argument(..., help="用户名"),
     display_name: str = typer.Option("", "--name", help="姓名"),
@@ -108,7 +112,7 @@ def user_add(
         )
 
 
-@user_app.command("list")
+@user_app.command("list", help="列出用户")
 def user_list(agency: str = typer.Option(None, "--agency"), as_json: bool = JsonOption) -> None:
     rows = directory.list_users(uow(), agency)
     if as_json:

@@ -49,10 +49,15 @@ def _parse(path: Path) -> ParsedNotice:
     return notice
 
 
-@app.command("parse-notice")
+@app.command(
+    "parse-notice",
+    help="解析国务院办公厅节假日安排通知（可直接使用网站上的全文），显示各节日的放假和调休上班日期",
+)
 def parse_notice_cmd(
     file: Path = typer.Argument(..., help="国务院办公厅节假日安排通知（全文或安排部分）的文本文件"),
-    base: Path = typer.Option(None, "--base", help="调整通知所调整的原通知文件（只用于预览合并结果）"),
+    base: Path = typer.Option(
+        None, "--base", help="调整通知所调整的原通知文件（只用于预览合并结果）"
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Parse a notice as published; print its festivals, days off and make-up working days."""
@@ -118,7 +123,10 @@ def _days_text(days: list[Any]) -> str:
     return "、".join(d.isoformat() for d in days)
 
 
-@app.command("import-notice")
+@app.command(
+    "import-notice",
+    help="导入节假日安排通知（年度安排、调整通知或延长假期通知）：先预览变化和受影响的在办案件，确认后写入",
+)
 def import_notice_cmd(
     file: Path = typer.Argument(..., help="通知文本文件（可直接粘贴政府网站上的全文）"),
     yes: bool = typer.Option(False, "--yes", "-y", help="不询问，直接导入（供脚本使用）"),
@@ -150,7 +158,12 @@ def import_notice_cmd(
 
 def _moved_json(change: Any) -> list[dict[str, Any]]:
     return [
-        {"case_no": m.case_no, "old_due": m.old_due, "new_due": m.new_due, "shift_workdays": m.shift}
+        {
+            "case_no": m.case_no,
+            "old_due": m.old_due,
+            "new_due": m.new_due,
+            "shift_workdays": m.shift,
+        }
         for m in change.moved
     ]
 
@@ -214,14 +227,18 @@ def _print_moved(change: Any) -> None:
         return
     shown = f"（列出前 {len(change.moved)} 件）" if change.moved_count > len(change.moved) else ""
     table = Table(
-        "案件编号", "原期限", "新期限", "变化（工作日）", title=f"{change.moved_count} 件在办案件期限变化{shown}"
+        "案件编号",
+        "原期限",
+        "新期限",
+        "变化（工作日）",
+        title=f"{change.moved_count} 件在办案件期限变化{shown}",
     )
     for m in change.moved:
         table.add_row(m.case_no, str(m.old_due or "—"), str(m.new_due or "—"), f"{m.shift:+d}")
     console.print(table)
 
 
-@app.command("override")
+@app.command("override", help="人工指定某一天放假或上班（在办案件的期限随之重算）")
 def override_cmd(
     day: str = typer.Argument(..., help="日期 YYYY-MM-DD"),
     kind: str = typer.Option(..., "--kind", help="holiday（放假）或 workday（上班）"),
@@ -241,13 +258,17 @@ def override_cmd(
     assert when is not None
     change = set_override(uow(), when, entry_kind, name, actor=actor(user), today=today())
     if as_json:
-        print_json({"added": change.added, "replaced": change.replaced, "moved": _moved_json(change)})
+        print_json(
+            {"added": change.added, "replaced": change.replaced, "moved": _moved_json(change)}
+        )
         return
-    console.print(f"已设置 {when.isoformat()} 为{'上班' if entry_kind is EntryKind.WORKDAY else '放假'}")
+    console.print(
+        f"已设置 {when.isoformat()} 为{'上班' if entry_kind is EntryKind.WORKDAY else '放假'}"
+    )
     _print_moved(change)
 
 
-@app.command("status")
+@app.command("status", help="日历覆盖范围、各来源条目数，以及未加载下一年安排的提醒")
 def status_cmd(as_json: bool = JsonOption) -> None:
     """Coverage of the official schedule, entries by source, and the missing-year warning."""
     from services.calendar_service import calendar_status
@@ -273,7 +294,7 @@ def status_cmd(as_json: bool = JsonOption) -> None:
         err_console.print(f"[bold yellow]{status.warning}[/bold yellow]")
 
 
-@app.command("show")
+@app.command("show", help="按月显示某一年的放假日和调休上班日及其来源（--json 供脚本使用）")
 def show_cmd(
     year: int = typer.Argument(..., help="年份，如 2027"),
     as_json: bool = JsonOption,
@@ -286,7 +307,11 @@ def show_cmd(
         print_json(schedule.to_json())
         return
     data = schedule.to_json()
-    state = "正式（已加载国务院通知或内置数据）" if data["official"] else "暂定（按法定假日推算，尚未公布）"
+    state = (
+        "正式（已加载国务院通知或内置数据）"
+        if data["official"]
+        else "暂定（按法定假日推算，尚未公布）"
+    )
     console.print(f"{year}年 工作日历：{state}")
     console.print("图例：休 = 工作日放假，班 = 周末调休上班，· = 周末休息；日期后为来源。")
     sources: dict[str, str] = data["sources"]
@@ -300,8 +325,12 @@ def show_cmd(
                     cells.append("    ")
                     continue
                 iso = day.isoformat()
-                mark = "休" if iso in holidays else "班" if iso in workdays else (
-                    "·" if day.weekday() >= 5 else " "
+                mark = (
+                    "休"
+                    if iso in holidays
+                    else "班"
+                    if iso in workdays
+                    else ("·" if day.weekday() >= 5 else " ")
                 )
                 cells.append(f"{day.day:>2}{mark} ")
             console.print("     " + "".join(cells))

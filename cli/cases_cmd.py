@@ -33,7 +33,7 @@ def _state_label(state: str) -> str:
         return state
 
 
-@app.command("register")
+@app.command("register", help="登记政府信息公开申请（证件号码自动校验）")
 def register(
     agency: str = typer.Option(..., "--agency", help="受理机关代码"),
     applicant: str = typer.Option(..., "--applicant", help="申请人姓名或名称"),
@@ -46,7 +46,10 @@ def register(
     received_on: str = typer.Option(..., "--received-on", help="收到申请之日 YYYY-MM-DD"),
     content: str = typer.Option(..., "--content", help="申请公开的内容"),
     id_kind: str = typer.Option(
-        "other", "--id-kind", help="证件类型：resident_id / credit_code / other"
+        "",
+        "--id-kind",
+        help="证件类型：resident_id（居民身份证）/ credit_code（统一社会信用代码）/ other（其他证件）；"
+        "不填则按号码判断并校验",
     ),
     id_number: str = typer.Option("", "--id-number", help="证件号码"),
     contact: str = typer.Option("", "--contact", help="联系方式"),
@@ -278,7 +281,7 @@ _action(
 )
 
 
-@app.command("letter")
+@app.command("letter", help="出具或重新打印案件文书（Word 文件）；不指定 --kind 时列出可出具的文书")
 def letter_cmd(
     case_no: str = typer.Argument(..., help="案件编号"),
     kind: str = typer.Option(
@@ -327,7 +330,7 @@ def letter_cmd(
     console.print(f"{verb} {issued.letter_no}，保存为 {target}")
 
 
-@app.command("list")
+@app.command("list", help="待办队列：按答复期限排序，可按机关、经办人、状态、期限筛选")
 def list_cmd(
     agency: str = typer.Option(None, "--agency", help="机关代码"),
     region: bool = typer.Option(False, "--region", help="包括下级机关"),
@@ -376,7 +379,7 @@ def print_queue(rows: list[dict[str, Any]], title: str | None = None) -> None:
     console.print(f"共 {len(rows)} 件")
 
 
-@app.command("show")
+@app.command("show", help="查看案件：申请信息、事件记录、答复期限及其计算过程")
 def show_cmd(
     case_no: str = typer.Argument(..., help="案件编号"),
     user: str = UserOption,

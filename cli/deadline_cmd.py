@@ -25,10 +25,10 @@ def current_calendar() -> WorkCalendar:
     return calendar
 
 
-@app.command("explain")
+@app.command("explain", help="按事件计算答复期限并说明计算过程（JSON 输入输出，见说明文档）")
 def explain_cmd(
     file: Path = typer.Argument(..., help='JSON：{"received_on": "YYYY-MM-DD", "events": [...]}'),
-    as_json: bool = typer.Option(False, "--json", help="按 RULES §5 输出 JSON"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON（供系统对接使用）"),
 ) -> None:
     """Compute the due date and explain it; a sequence the law does not allow exits non-zero."""
     try:

@@ -176,6 +176,7 @@ def demo(
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
     configure(f"sqlite:///{db_file}")
     rt = runtime()
+    rt.create_database = True
     today = rt.today()
     console.print(f"[bold]ogi 演示[/bold]：数据库 {db_file}，今天 {today.isoformat()}（北京时间）")
     for line in initialise(rt.uow(), "lixia", "济南市历下区人民政府", prefix="历下政公开"):

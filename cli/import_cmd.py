@@ -14,7 +14,7 @@ from services.ledger import import_ledger
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command("ledger")
+@app.command("ledger", help="导入台账（CSV 或 Excel）：先检查全部行，有错误则一行也不写入")
 def ledger_cmd(
     file: Path = typer.Argument(..., help="台账文件（.csv 或 .xlsx）"),
     agency: str = typer.Option(..., "--agency", help="台账所属机关代码"),

@@ -46,8 +46,22 @@ app.command("demo", help="演示：新建 SQLite 数据库，登记并办理一�
 
 def main() -> None:
     """Console-script entry point: every expected error becomes a message and an exit code."""
+    from typer import Abort, Exit
+    from typer._click.exceptions import UsageError
+
+    from cli.output import EXIT_USAGE, click_message, fail
+
     with friendly_errors():
-        app()
+        try:
+            result = app(standalone_mode=False)
+        except Exit as exc:
+            raise SystemExit(exc.exit_code) from None
+        except Abort:
+            fail("已取消", EXIT_USAGE)
+        except UsageError as exc:
+            fail(click_message(exc), EXIT_USAGE)
+        if isinstance(result, int) and result:
+            raise SystemExit(result)
 
 
 if __name__ == "__main__":

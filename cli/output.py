@@ -76,8 +76,6 @@ def exit_code_for(exc: BaseException) -> int:
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Turn every expected failure into a Chinese message and an exit code, never a traceback."""
-    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-
     from domain.errors import DomainError
     from formats.ledger import LedgerError
 
@@ -88,24 +86,68 @@ def friendly_errors() -> Iterator[None]:
     except DomainError as exc:
         hint = f"（字段：{exc.field}；规则：{exc.rule}）" if exc.field or exc.rule else ""
         fail(f"{exc.message}{hint}", exit_code_for(exc))
-    except IntegrityError as exc:
-        fail(
-            f"数据冲突，未写入任何数据（可能是重复的编号或他人同时修改）：{exc.orig}", EXIT_CONFLICT
-        )
-    except (OperationalError, ProgrammingError) as exc:
-        text = str(exc.orig) if exc.orig else str(exc)
-        if "no such table" in text or "does not exist" in text:
-            fail(
-                "数据库尚未初始化，请先运行：ogi init --agency 代码 --agency-name 名称",
-                EXIT_NO_DATABASE,
-            )
-        if "could not connect" in text or "Connection refused" in text or "unable to open" in text:
-            fail(f"无法连接数据库：{text.strip()}", EXIT_NO_DATABASE)
-        raise
     except FileNotFoundError as exc:
         fail(f"找不到文件：{exc.filename}", EXIT_USAGE)
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        fail(f"无法读取文件：{exc}", EXIT_USAGE)
+    except IsADirectoryError as exc:
+        fail(f"{exc.filename} 是目录，请指定文件", EXIT_USAGE)
+    except PermissionError as exc:
+        fail(f"没有权限读取或写入：{exc.filename}", EXIT_USAGE)
+    except UnicodeDecodeError:
+        fail("文件编码无法识别：请另存为 UTF-8（或 GB18030）编码的文本后重试", EXIT_USAGE)
+
+
+_CLICK_PHRASES = (
+    (", unable to parse string as an integer", ""),
+    ("Input should be a valid integer", "应为整数"),
+    ("Input should be a valid number", "应为数字"),
+    ("is not a valid integer", "不是有效的整数"),
+    ("is not a valid float", "不是有效的数字"),
+    ("is not one of", "不是可选值之一"),
+    ("is not a valid boolean", "不是有效的是/否值"),
+    ("does not exist", "不存在"),
+    ("Got unexpected extra arguments", "多余的参数"),
+    ("Got unexpected extra argument", "多余的参数"),
+    ("Option", "选项"),
+    ("requires an argument", "需要一个值"),
+    ("Did you mean", "是否想用"),
+)
+
+
+def click_message(exc: Any) -> str:
+    """Click's own usage errors, in Chinese (missing option, bad value, unknown option…)."""
+    from typer._click import exceptions as click
+
+    hint = "（运行 ogi --help 或 ogi 命令 --help 查看用法）"
+    if isinstance(exc, click.MissingParameter):
+        name = (
+            exc.param.opts[0]
+            if exc.param is not None and exc.param.opts
+            else (exc.param_hint or "")
+        )
+        return f"缺少必填参数 {name}{hint}"
+    if isinstance(exc, click.NoSuchOption):
+        text = f"没有选项 {exc.option_name}"
+        if exc.possibilities:
+            text += "，是否想用：" + "、".join(sorted(exc.possibilities))
+        return text + hint
+    if isinstance(exc, click.BadParameter):
+        name = (
+            exc.param.opts[0]
+            if exc.param is not None and exc.param.opts
+            else (exc.param_hint or "")
+        )
+        return f"参数 {name} 的值无效：{_translate(exc.message)}{hint}"
+    message = str(getattr(exc, "message", exc))
+    if message.startswith("No such command"):
+        name = message.split(" ", 3)[-1].strip(".'")
+        return f"没有这个命令：{name}{hint}"
+    return f"用法错误：{_translate(message)}{hint}"
+
+
+def _translate(message: str) -> str:
+    for english, chinese in _CLICK_PHRASES:
+        message = message.replace(english, chinese)
+    return message
 
 
 def run_safely(function: Callable[[], Any]) -> Any:

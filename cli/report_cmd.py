@@ -28,7 +28,7 @@ annual_app = typer.Typer(no_args_is_help=True)
 FORMATS = ("json", "md", "html", "docx", "xlsx")
 
 
-@report_app.command("annual")
+@report_app.command("annual", help="生成年度报告（第三、四部分按案件数据自动统计，含校验）")
 def annual_cmd(
     year: int = typer.Option(..., "--year", help="报告年度"),
     agency: str = typer.Option(..., "--agency", help="机关代码"),
@@ -69,7 +69,7 @@ def annual_cmd(
         err_console.print(f"[yellow]校验未通过：{check['name']}：{check['detail']}[/yellow]")
 
 
-@report_app.command("check")
+@report_app.command("check", help="校验已公布的年度报告表格（勾稽关系、合计和跨年度结转）")
 def check_cmd(
     files: list[Path] = typer.Argument(
         ..., help="已公布的第三部分表格（JSON 或门户网站的竖线分隔文本）"
@@ -83,7 +83,7 @@ def check_cmd(
     raise typer.Exit(check_command(files, year, as_json))
 
 
-@year_app.command("close")
+@year_app.command("close", help="年末结转：记录结转下年度继续办理的案件（可重复运行）")
 def close_cmd(
     year: int = typer.Argument(..., help="年度"),
     agency: str = typer.Option(None, "--agency", help="只结转此机关（默认全部）"),
@@ -99,7 +99,9 @@ def close_cmd(
     else:
         for r in results:
             if r.skipped:
-                err_console.print(f"[yellow]{r.agency}：{r.year} 年度{r.skipped}，未重新结转[/yellow]")
+                err_console.print(
+                    f"[yellow]{r.agency}：{r.year} 年度{r.skipped}，未重新结转[/yellow]"
+                )
                 continue
             mark = "平衡" if r.balanced else "[red]不平衡[/red]"
             console.print(
@@ -113,7 +115,7 @@ def close_cmd(
         raise typer.Exit(EXIT_LOCKED)
 
 
-@year_app.command("lock")
+@year_app.command("lock", help="锁定已公布年度：此后改变该年度统计数字的操作将被拒绝")
 def lock_cmd(
     year: int = typer.Argument(..., help="年度"),
     agency: str = typer.Option(None, "--agency", help="只锁定此机关（默认全部）"),
@@ -126,7 +128,7 @@ def lock_cmd(
     console.print(f"已锁定 {year} 年度：{'、'.join(locked) if locked else '（均已锁定）'}")
 
 
-@year_app.command("unlock")
+@year_app.command("unlock", help="解除年度锁定（须说明理由，留痕）")
 def unlock_cmd(
     year: int = typer.Argument(..., help="年度"),
     reason: str = typer.Option(..., "--reason", help="解锁理由（留痕）"),
@@ -142,7 +144,7 @@ def unlock_cmd(
     console.print(f"已解除 {year} 年度锁定：{'、'.join(unlocked)}（理由已记录）")
 
 
-@remedy_app.command("add")
+@remedy_app.command("add", help="登记行政复议或行政诉讼（年度报告第四部分）")
 def remedy_add(
     case_no: str = typer.Argument(..., help="案件编号"),
     kind: str = typer.Option(
@@ -179,7 +181,7 @@ def remedy_add(
         console.print(f"已记录复议诉讼 #{remedy_id}（{case_no}）")
 
 
-@remedy_app.command("update")
+@remedy_app.command("update", help="登记复议或诉讼的结果")
 def remedy_update(
     remedy_id: int = typer.Argument(..., help="记录编号"),
     result: str = typer.Option(..., "--result", help="upheld / corrected / other / pending"),
@@ -200,7 +202,7 @@ def remedy_update(
     console.print(f"已更新复议诉讼 #{remedy_id} 的结果")
 
 
-@remedy_app.command("list")
+@remedy_app.command("list", help="列出复议诉讼记录")
 def remedy_list(case_no: str = typer.Option(None, "--case"), as_json: bool = JsonOption) -> None:
     from services.reports import list_remedies
 
@@ -221,7 +223,7 @@ def remedy_list(case_no: str = typer.Option(None, "--case"), as_json: bool = Jso
     console.print(table)
 
 
-@annual_app.command("set")
+@annual_app.command("set", help="填报年度报告第二部分数字和第一、五、六部分文字")
 def annual_set(
     year: int = typer.Option(..., "--year"),
     agency: str = typer.Option(..., "--agency"),

@@ -20,6 +20,7 @@ from domain.access import ROLE_LABELS, SYSTEM, Actor, Role  # noqa: F401 - re-ex
 from domain.calendar import WorkCalendar
 from domain.errors import DomainError, ForbiddenError
 from domain.identity import check_identity
+from domain.limits import check_lengths
 from domain.outcomes import (
     ApplicantType,
     Channel,
@@ -358,6 +359,7 @@ class Case:
                 field="on",
                 rule="事件顺序",
             )
+        check_lengths({"reason": reason, **{k: v for k, v in payload.items() if isinstance(v, str)}})
         guard = _GUARDS.get(type_)
         if guard is not None:
             payload = guard(self, actor, on, reason, dict(payload), calendar)
@@ -636,7 +638,7 @@ class Registration:
     channel: str
     received_on: dt.date
     content: str
-    id_kind: str = "other"
+    id_kind: str = ""  # "" = inferred from the number (resident_id, credit_code or other)
     id_number: str = ""
     contact: str = ""
     requested_form: str = ""
@@ -664,6 +666,15 @@ def register(
         if not str(value or "").strip():
             label = {"applicant_name": "申请人", "content": "申请内容"}[name]
             raise DomainError(f"{label}（{name}）不能为空", field=name, rule="必填")
+    check_lengths(
+        {
+            "applicant_name": form.applicant_name,
+            "contact": form.contact,
+            "requested_form": form.requested_form,
+            "content": form.content,
+            "case_no": form.case_no,
+        }
+    )
     applicant_type = parse_applicant_type(form.applicant_type)
     channel = parse_channel(form.channel)
     if form.received_on > today:
@@ -672,14 +683,18 @@ def register(
             field="received_on",
             rule="日期不能在未来",
         )
-    id_number = check_identity(form.id_kind, form.id_number) if form.id_number else ""
+    id_kind, id_number = (
+        check_identity(form.id_kind, form.id_number, today=today)
+        if form.id_number.strip()
+        else ("other", "")
+    )
     clk.check_supplement_days(form.supplement_days, "supplement_days")
     payload: dict[str, Any] = {
         "case_no": form.case_no,
         "agency": form.agency,
         "applicant_name": form.applicant_name.strip(),
         "applicant_type": applicant_type.value,
-        "id_kind": form.id_kind,
+        "id_kind": id_kind,
         "id_number": id_number,
         "contact": form.contact,
         "channel": channel.value,

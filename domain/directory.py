@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from domain.access import Role, parse_role
 from domain.clock import check_supplement_days
 from domain.errors import DomainError
+from domain.limits import check_lengths
 
 DEFAULT_CASE_NO_FORMAT = "{prefix}〔{year}〕第{seq:04d}号"
 
@@ -74,6 +75,9 @@ def new_agency(
     from domain.clock import DEFAULT_SUPPLEMENT_DAYS
 
     code, name = code.strip(), name.strip()
+    check_lengths(
+        {"code": code, "name": name, "prefix": prefix or "", "case_no_format": case_no_format or ""}
+    )
     if not code or not code.replace("_", "").replace("-", "").isalnum() or not code.isascii():
         raise DomainError(
             f"机关代码（code）“{code}”须为字母、数字、下划线或连字符", field="code", rule="代码格式"
@@ -84,12 +88,20 @@ def new_agency(
     check_supplement_days(days, "supplement_days")
     template = (case_no_format or DEFAULT_CASE_NO_FORMAT).replace("{prefix}", prefix or name)
     check_case_no_format(template)
+    sample = format_case_no(template, prefix=prefix or name, code=code, year=2026, seq=9999)
+    if len(sample) > 80:
+        raise DomainError(
+            f"按编号格式生成的申请编号过长（{len(sample)}个字，最多80个字）：{sample}",
+            field="case_no_format",
+            rule="长度限制",
+        )
     return Agency(code, name, parent, days, template)
 
 
 def new_user(username: str, display_name: str, role: str, agency: str, email: str = "") -> User:
     """Validate a new user: an ASCII user name without spaces, a known role, a plausible e-mail."""
     username = username.strip()
+    check_lengths({"username": username, "display_name": display_name.strip(), "email": email.strip()})
     if not username or not username.isascii() or " " in username:
         raise DomainError(
             f"用户名（username）“{username}”须为不含空格的英文字母或数字",

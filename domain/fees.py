@@ -180,3 +180,16 @@ def monthly_pieces_key(identity_number: str, on: date) -> tuple[str, int, int]:
     if not isinstance(on, date):
         raise DomainError("日期（on）应为日期", field="on", rule=_RULE)
     return key, on.year, on.month
+
+
+def require_charge(quote: FeeQuote) -> FeeQuote:
+    """RULES §2.2/§2.4: a fee notice stops the clock only for an amount beyond the free band."""
+    if quote.amount_yuan <= 0:
+        unit = "件" if quote.method == "piece" else "页"
+        raise DomainError(
+            f"按{'件' if quote.method == 'piece' else '量'}计算，{quote.quantity}{unit}在免费范围内，"
+            "应收费用为0元，不能发出收费通知（也不停止计时）",
+            field="quantity",
+            rule=_RULE,
+        )
+    return quote

@@ -53,7 +53,7 @@ def credit_code_check_char(first17: str) -> str:
     return CREDIT_CHARSET[(31 - total % 31) % 31]
 
 
-def check_resident_id(value: str, field: str = "id_number") -> str:
+def check_resident_id(value: str, field: str = "id_number", today: date | None = None) -> str:
     """Validate an 18-character 居民身份证号码 and return it normalised (upper-case X)."""
     what = "居民身份证号码"
 
@@ -67,9 +67,11 @@ def check_resident_id(value: str, field: str = "id_number") -> str:
         raise fail("格式错误：前17位应为数字，末位应为数字或X")
     birth = number[6:14]
     try:
-        date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
+        born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
     except ValueError:
         raise fail(f"出生日期错误：第7—14位“{birth}”不是有效日期") from None
+    if born.year < 1900 or (today is not None and born > today):
+        raise fail(f"出生日期错误：第7—14位“{birth}”不可能是出生日期")
     expected = resident_id_check_char(number[:17])
     if number[17] != expected:
         raise fail(f"校验位错误：应为{expected}，实为{number[17]}")
@@ -114,13 +116,32 @@ def check_other_id(value: str, field: str = "id_number") -> str:
     return number
 
 
-def check_identity(kind: str, value: str, field: str = "id_number") -> str:
-    """Validate `value` as an identity of `kind` ("resident_id" | "credit_code" | "other").
+def infer_id_kind(value: str) -> str:
+    """The kind a number given without one must be: an 18-character number shaped like a
+    居民身份证号码 or a 统一社会信用代码 is checked as one, anything else is "other"."""
+    folded = "".join(unicodedata.normalize("NFKC", value).split()).upper()
+    if len(folded) == 18 and folded[:17].isdigit() and folded[17] in _DIGITS + "X":
+        return "resident_id"
+    if len(folded) == 18 and all(c in CREDIT_CHARSET for c in folded):
+        return "credit_code"
+    return "other"
 
-    Returns the normalised number. An unknown kind is refused naming the field "id_kind".
-    """
+
+def check_identity(
+    kind: str, value: str, field: str = "id_number", today: date | None = None
+) -> tuple[str, str]:
+    """Validate `value` as an identity of `kind` ("resident_id" | "credit_code" | "other", or
+    "" to infer it from the number). Returns (kind, the normalised number). An unknown kind is
+    refused naming the field "id_kind"."""
+    kind = (kind or "").strip()
+    kind = {label: code for code, label in IDENTITY_KINDS.items()}.get(kind, kind)
+    kind = kind or infer_id_kind(value)
+    return kind, _check(kind, value, field, today)
+
+
+def _check(kind: str, value: str, field: str, today: date | None) -> str:
     if kind == "resident_id":
-        return check_resident_id(value, field)
+        return check_resident_id(value, field, today)
     if kind == "credit_code":
         return check_credit_code(value, field)
     if kind == "other":

@@ -100,11 +100,21 @@ class Runtime:
         self.settings = settings
         self.clock = clock
         self.calendars = CalendarCache()
+        self.create_database = False  # only `ogi init` (and the demo) may create a SQLite file
 
     @cached_property
     def engine(self):  # type: ignore[no-untyped-def]
-        from store.db import make_engine
+        from store.db import make_engine, sqlite_file
 
+        path = sqlite_file(self.settings.database_url)
+        if path is not None and not self.create_database and not path.exists():
+            from domain.errors import DatabaseUnavailableError
+
+            raise DatabaseUnavailableError(
+                f"数据库文件 {path} 不存在，请先运行：ogi init --agency 代码 --agency-name 名称",
+                field="database",
+                rule="数据库初始化",
+            )
         return make_engine(self.settings.database_url)
 
     def uow(self):  # type: ignore[no-untyped-def]

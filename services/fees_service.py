@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 
 from domain.errors import DomainError
-from domain.fees import FeeQuote, monthly_pieces_key, quote_piece, quote_volume
+from domain.fees import FeeQuote, monthly_pieces_key, quote_piece, quote_volume, require_charge
 
 
 def quote_for(uow: Any, id_number: str, method: str, quantity: int, on: dt.date) -> FeeQuote:
     """By piece the count is cumulative per applicant (ID number) per natural month."""
     if method == "volume":
-        return quote_volume(quantity)
+        return require_charge(quote_volume(quantity))
     if method != "piece":
         raise DomainError(
             "收费方式（method）应为 piece（按件）或 volume（按量）",
@@ -28,7 +28,7 @@ def quote_for(uow: Any, id_number: str, method: str, quantity: int, on: dt.date)
     identity, year, month = monthly_pieces_key(id_number, on)
     first = dt.date(year, month, 1)
     following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return quote_piece(uow.fees.pieces_in_month(identity, first, following), quantity)
+    return require_charge(quote_piece(uow.fees.pieces_in_month(identity, first, following), quantity))
 
 
 def fee_payload(quote: FeeQuote) -> dict[str, Any]:

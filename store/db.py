@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 DEFAULT_URL = "sqlite:///ogi.db"
@@ -25,9 +26,33 @@ def database_url() -> str:
     return os.environ.get("OGI_DATABASE_URL") or DEFAULT_URL
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def make_engine(url: str | None = None, **kwargs: object) -> Engine:
-    """An engine with the project's SQLite settings applied; PostgreSQL uses psycopg 3."""
+    """An engine with the project's SQLite settings applied; PostgreSQL uses psycopg 3.
+
+    A URL that is not a database address is refused in Chinese (no traceback).
+    """
     url = url or database_url()
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        from domain.errors import UsageError
+
+        raise UsageError(
+            f"数据库地址“{url}”无效，应形如 sqlite:///ogi.db 或 postgresql://用户@主机:5432/库名",
+            field="database_url",
+            rule="数据库地址",
+        ) from None
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -92,7 +117,10 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (safe to run on an up-to-date database)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    from store.errors import translated
+
+    with translated():
+        command.upgrade(alembic_config(engine), "head")
 
 
 def schema_is_current(engine: Engine) -> bool:

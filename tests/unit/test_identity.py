@@ -52,7 +52,7 @@ VALID_CREDIT_CODES = [
 def test_valid_resident_ids(number: str) -> None:
     assert independent_id_check(number[:17]) == number[17]
     assert check_resident_id(number) == number
-    assert check_identity("resident_id", number) == number
+    assert check_identity("resident_id", number) == ("resident_id", number)
 
 
 def test_resident_id_is_normalised() -> None:
@@ -65,7 +65,7 @@ def test_resident_id_is_normalised() -> None:
 def test_valid_credit_codes(number: str) -> None:
     assert independent_credit_check(number[:17]) == number[17]
     assert check_credit_code(number) == number
-    assert check_identity("credit_code", number) == number
+    assert check_identity("credit_code", number) == ("credit_code", number)
 
 
 def test_credit_code_is_normalised() -> None:
@@ -139,11 +139,30 @@ def test_every_wrong_check_character_is_caught() -> None:
 
 
 def test_other_identity_documents() -> None:
-    assert check_identity("other", " E12345678 ") == "E12345678"
+    assert check_identity("other", " E12345678 ") == ("other", "E12345678")
     _refused(lambda: check_identity("other", "   "), "id_number")
     _refused(lambda: check_identity("other", "X" * 41), "id_number")
-    assert check_identity("other", "X" * 40) == "X" * 40
+    assert check_identity("other", "X" * 40) == ("other", "X" * 40)
 
 
 def test_unknown_identity_kind() -> None:
     _refused(lambda: check_identity("driver_licence", "123"), "id_kind")
+
+
+def test_a_number_without_its_kind_is_checked_as_what_it_looks_like() -> None:
+    # GB 11643's example number, and the same with a wrong check digit
+    assert check_identity("", "11010519491231002X") == ("resident_id", "11010519491231002X")
+    _refused(lambda: check_identity("", "110105194912310021"), "id_number")
+    # a 统一社会信用代码 (check character computed by the GB 32100 weights) and a passport
+    assert check_identity("", "91350100M000100Y43") == ("credit_code", "91350100M000100Y43")
+    assert check_identity("", "E12345678") == ("other", "E12345678")
+
+
+def test_a_resident_id_cannot_be_born_in_the_future() -> None:
+    import datetime as dt
+
+    # born 2030-01-01 (check digit by GB 11643 for these 17 digits)
+    first17 = "11010520300101001"
+    number = first17 + independent_id_check(first17)
+    assert check_identity("resident_id", number) == ("resident_id", number)  # no today: shape only
+    _refused(lambda: check_identity("resident_id", number, today=dt.date(2026, 11, 20)), "id_number")
