@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,8 @@ from rich.table import Table
 
 from cli.common import JsonOption, UserOption, actor, actor_or_system, today, uow
 from cli.output import EXIT_USAGE, console, err_console, fail, parse_date, print_json, print_steps
-from domain.case import STATE_LABELS, CaseEventType, CaseState
-from domain.outcomes import Outcome
+from domain.case import EVENT_TYPE_LABELS, STATE_LABELS, CaseEventType, CaseState
+from domain.outcomes import ApplicantType, Channel, Outcome
 from services import cases as case_service
 from services.cases import CaseFilter, list_cases
 
@@ -330,42 +329,67 @@ def letter_cmd(
     console.print(f"{verb} {issued.letter_no}，保存为 {target}")
 
 
-@app.command("list", help="待办队列：按答复期限排序，可按机关、经办人、状态、期限筛选")
+@app.command("list", help="待办队列：按答复期限排序（默认只列在办案件），可按机关、经办人、状态、期限、关键词、收到日期筛选，分页查看")
 def list_cmd(
     agency: str = typer.Option(None, "--agency", help="机关代码"),
     region: bool = typer.Option(False, "--region", help="包括下级机关"),
     assignee: str = typer.Option(None, "--assignee", help="经办人用户名"),
     state: str = typer.Option(
-        None, "--state", help="状态：open / closed / in_progress / awaiting_supplement …"
+        None,
+        "--state",
+        help="状态：open（在办，默认）/ closed（已结）/ in_progress（办理中）/ awaiting_supplement（待补正）"
+        " / in_consultation（征求意见中）/ awaiting_fee（待缴费）/ concluded（已办结）…，代码或中文均可",
     ),
+    all_cases: bool = typer.Option(False, "--all", help="包括已办结的案件"),
     due_within: int = typer.Option(None, "--due-within", help="N 个工作日内到期"),
     overdue: bool = typer.Option(False, "--overdue", help="只看已超期"),
+    search: str = typer.Option(None, "--search", "-s", help="按编号、申请人、证件号码或申请内容查找"),
+    received_from: str = typer.Option(None, "--from", help="收到日期不早于 YYYY-MM-DD"),
+    received_to: str = typer.Option(None, "--to", help="收到日期不晚于 YYYY-MM-DD"),
+    limit: int = typer.Option(50, "--limit", help="每页件数（默认50）"),
+    page: int = typer.Option(1, "--page", help="第几页（从1开始）"),
     user: str = UserOption,
     as_json: bool = JsonOption,
 ) -> None:
     """The queue: cases sorted by due date."""
-    rows = list_cases(
-        uow(),
-        CaseFilter(agency, region, assignee, state, due_within, overdue),
-        actor=actor_or_system(user),
-        today=today(),
+    if page < 1:
+        fail("--page 应为正整数", EXIT_USAGE)
+    flt = CaseFilter(
+        agency,
+        region,
+        assignee,
+        state or (None if all_cases else "open"),
+        due_within,
+        overdue,
+        search=search,
+        received_from=parse_date(received_from, "--from"),
+        received_to=parse_date(received_to, "--to"),
+        limit=limit,
+        offset=(page - 1) * limit,
     )
+    rows = list_cases(uow(), flt, actor=actor_or_system(user), today=today())
     if as_json:
         print_json(rows)
         return
     print_queue(rows)
+    if len(rows) == limit:
+        console.print(f"（只显示第 {page} 页的 {limit} 件；用 --page {page + 1} 查看下一页）")
 
 
 def print_queue(rows: list[dict[str, Any]], title: str | None = None) -> None:
     table = Table(
-        "案件编号", "申请人", "收到日期", "状态", "答复期限", "等待期限", "经办人", title=title
-    )
+        "案件编号", "申请人", "收到日期", "状态", "答复期限", "等待期限", "经办人", "答复日期",
+        title=title,
+    )  # fmt: skip
     for r in rows:
         due = r["due"] or "—"
         if r.get("provisional") and r["due"]:
             due += "（暂定）"
         if r.get("overdue"):
             due = f"[bold red]{due} 已超期[/bold red]"
+        answered = r.get("concluded_on") or ""
+        if answered and r.get("on_time") is False:
+            answered += " [red]逾期[/red]"
         table.add_row(
             r["case_no"],
             r["applicant_name"],
@@ -374,6 +398,7 @@ def print_queue(rows: list[dict[str, Any]], title: str | None = None) -> None:
             due,
             r["waiting_due"] or "",
             r["assignee"] or "",
+            answered,
         )
     console.print(table)
     console.print(f"共 {len(rows)} 件")
@@ -393,7 +418,8 @@ def show_cmd(
     r = detail.row
     console.print(f"[bold]{r['case_no']}[/bold]  {_state_label(r['state'])}  版本 {r['version']}")
     console.print(
-        f"申请人：{r['applicant_name']}（{r['applicant_type']}）  方式：{r['channel']}  收到：{r['received_on']}"
+        f"申请人：{r['applicant_name']}（{ApplicantType(r['applicant_type']).label}）  "
+        f"方式：{Channel(r['channel']).label}  收到：{r['received_on']}"
     )
     console.print(f"内容：{r['content']}")
     console.print(f"经办人：{r['assignee'] or '未分派'}")
@@ -408,36 +434,65 @@ def show_cmd(
         print_steps(detail.explanation)
     table = Table("#", "事件", "日期", "操作人", "理由", "内容", title="事件记录")
     for e in detail.events:
-        payload = {
-            k: v for k, v in e["payload"].items() if k not in ("content", "case_no", "agency")
-        }
         table.add_row(
             str(e["seq"]),
-            e["type"],
+            EVENT_TYPE_LABELS.get(CaseEventType(e["type"]), e["type"]),
             e["on"],
             e["actor"],
             e["reason"],
-            ", ".join(f"{k}={v}" for k, v in payload.items() if v),
+            _payload_text(e["payload"]),
         )
     console.print(table)
 
 
-EXPORT_COLUMNS = [
-    "case_no",
-    "agency",
-    "applicant_type",
-    "applicant_name",
-    "channel",
-    "received_on",
-    "content",
-    "state",
-    "outcome",
-    "concluded_on",
-    "due",
-    "waiting_due",
-    "provisional",
-    "assignee",
-]
+_PAYLOAD_LABELS = {
+    "assignee": "经办人",
+    "applicant_days": "补正期限（工作日）",
+    "kind": "类型",
+    "party": "被征求方",
+    "letter_received_on": "收函日期",
+    "workdays": "工作日数",
+    "approver": "批准人",
+    "method": "收费方式",
+    "quantity": "数量",
+    "amount_yuan": "金额（元）",
+    "due": "期限",
+    "outcome": "办理结果",
+    "applicant_type": "申请人类型",
+    "letter_no": "文号",
+    "responsible_agency": "负责机关",
+    "withheld_ground": "不予公开理由",
+}
+_PAYLOAD_VALUES = {
+    "third_party": "第三方",
+    "agency": "其他机关",
+    "piece": "按件",
+    "volume": "按量",
+}
+
+
+def _payload_text(payload: dict[str, Any]) -> str:
+    """An event's details as people read them: labels, not codes."""
+    parts = []
+    for key, value in payload.items():
+        if key not in _PAYLOAD_LABELS or value in (None, "", []):
+            continue
+        if key in ("outcome", "withheld_ground"):
+            value = Outcome(value).row_label
+        elif key == "applicant_type":
+            value = ApplicantType(value).label
+        parts.append(f"{_PAYLOAD_LABELS[key]}：{_PAYLOAD_VALUES.get(str(value), value)}")
+    return "；".join(parts)
+
+
+#: what the ledger's eight columns do not hold, after them in an export (key, header)
+EXPORT_EXTRA = (
+    ("agency", "机关"),
+    ("state_label", "状态"),
+    ("due", "答复期限"),
+    ("waiting_due", "等待期限"),
+    ("assignee", "经办人"),
+)
 
 
 def export(
@@ -445,10 +500,13 @@ def export(
     output: Path = typer.Option(None, "--output", "-o", help="输出文件；默认标准输出"),
     agency: str = typer.Option(None, "--agency", help="机关代码"),
     region: bool = typer.Option(False, "--region", help="包括下级机关"),
-    state: str = typer.Option(None, "--state", help="状态筛选"),
+    state: str = typer.Option(None, "--state", help="状态筛选（默认全部）"),
     user: str = UserOption,
 ) -> None:
-    """Export cases; the CSV has the ledger's columns first, so it can be imported again."""
+    """Export cases; the CSV is the ledger's layout (Chinese headers and labels), so
+    `ogi import ledger` reads it back."""
+    from formats.ledger import ledger_csv
+
     if fmt not in ("csv", "json"):
         fail("--format 应为 csv 或 json", EXIT_USAGE)
     rows = list_cases(
@@ -465,12 +523,13 @@ def export(
         else:
             print_json(rows)
     else:
-        handle = output.open("w", newline="", encoding="utf-8-sig") if output else sys.stdout
-        writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+        for row in rows:
+            row["state_label"] = _state_label(row["state"])
+        text = ledger_csv(rows, EXPORT_EXTRA)
         if output:
-            handle.close()
+            output.write_text(text, encoding="utf-8-sig", newline="")
+        else:
+            sys.stdout.write(text)
     if output:
         console.print(f"已导出 {len(rows)} 件到 {output}")
 

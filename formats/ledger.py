@@ -142,12 +142,13 @@ def read_ledger(path: Path, *, today: dt.date) -> list[LedgerRow]:
     table = _read_table(path)
     if not table:
         raise LedgerError([_file_problem(f"文件“{path.name}”是空的：第1行应为表头", RULE_HEADER)])
-    columns = _map_header(table[0])
+    header_at = _header_row(table)
+    columns = _map_header(table[header_at])
 
     problems: list[RowProblem] = []
     rows: list[LedgerRow] = []
     first_line_of: dict[str, int] = {}
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in enumerate(table[header_at + 1 :], start=header_at + 2):
         if all(_text(c) == "" for c in cells):
             continue  # an empty row is skipped, but still counts as a spreadsheet row
         checker = _RowChecker(line, cells, columns, today)
@@ -245,6 +246,22 @@ def _clean_header(value: Any) -> str:
     return _text(value).replace("\ufeff", "").strip()
 
 
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_row(table: list[list[Any]]) -> int:
+    """The row holding the header: offices often put a title row (or two) above it.
+
+    The first of the top rows that names at least half of the eight columns; the first row
+    when none does (its missing columns are then reported as usual).
+    """
+    for index, cells in enumerate(table[:HEADER_SEARCH_ROWS]):
+        known = {_HEADER_TO_FIELD.get(_clean_header(c)) for c in cells} - {None}
+        if len(known) >= len(COLUMNS) // 2:
+            return index
+    return 0
+
+
 def _map_header(header: Sequence[Any]) -> dict[str, tuple[int, str]]:
     """Map each field to (cell index, header as written); refuse missing or doubled columns.
 
@@ -304,6 +321,10 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_SERIALS = (36526, 73050)  # 2000-01-01 .. 2099-12-31
+
+
 class _DateError(ValueError):
     """A date cell that is not a date; the message part after the column name."""
 
@@ -315,6 +336,9 @@ def _parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     text = unicodedata.normalize("NFKC", _text(value)).strip()
+    if text.isdigit() and EXCEL_SERIALS[0] <= int(text) <= EXCEL_SERIALS[1]:
+        # an Excel date serial (a date cell saved as a number): days since 1899-12-30
+        return EXCEL_EPOCH + dt.timedelta(days=int(text))
     match = _DATE_RE.fullmatch(text)
     if match is None:
         raise _DateError(f"“{_text(value)}”不是可识别的日期，应写作 {DATE_FORMATS_HINT}")
@@ -453,3 +477,30 @@ class _RowChecker:
             outcome=outcome,
             concluded_on=concluded_on,
         )
+
+
+# ---------------------------------------------------------------------------------- writing
+
+
+def ledger_csv(cases: Sequence[dict[str, Any]], extra: Sequence[tuple[str, str]] = ()) -> str:
+    """Cases as a ledger with the eight Chinese columns first (so `ogi import ledger` reads
+    it back), labels instead of codes, then `extra` columns (key, Chinese header)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([zh for _, zh in COLUMNS] + [zh for _, zh in extra])
+    for case in cases:
+        outcome = case.get("outcome")
+        writer.writerow(
+            [
+                case["case_no"],
+                ApplicantType(case["applicant_type"]).label,
+                case["applicant_name"],
+                Channel(case["channel"]).label,
+                case["received_on"],
+                case["content"],
+                Outcome(outcome).row_label if outcome else "",
+                case.get("concluded_on") or "",
+                *("" if case.get(key) is None else case[key] for key, _ in extra),
+            ]
+        )
+    return out.getvalue()

@@ -223,6 +223,11 @@ class CaseFilter:
     state: str | None = None  # a CaseState value, or "open" / "closed"
     due_within: int | None = None  # working days from today
     overdue: bool = False
+    search: str | None = None  # case number, applicant, ID number or content contains this
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    limit: int | None = None
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -272,7 +277,6 @@ def show_case(uow: Any, case_no: str, *, actor: Actor, today: dt.date) -> CaseDe
 
 def list_cases(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> list[dict[str, Any]]:
     """Cases matching the filter that the actor may see, soonest due first."""
-    from domain.case import CaseState
     from store.queries import CaseQuery
 
     with uow.read():
@@ -286,25 +290,26 @@ def list_cases(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> li
         if actor.agencies is not None:
             visible = set(uow.directory.ids_of(sorted(actor.agencies)))
             agency_ids = [i for i in (agency_ids or visible) if i in visible]
-        if flt.state and flt.state not in ("open", "closed"):
-            try:
-                CaseState(flt.state)
-            except ValueError:
-                allowed = "、".join(["open", "closed", *(s.value for s in CaseState)])
-                raise DomainError(
-                    f"状态（state）“{flt.state}”无效，应为：{allowed}", field="state", rule="状态"
-                ) from None
         due_by = None
         if flt.due_within is not None:
             if flt.due_within < 0:
                 raise DomainError("--due-within 应为非负整数", field="due_within", rule="范围")
             due_by = uow.calendar.load().add_workdays(today, flt.due_within).day
+        if flt.limit is not None and not 1 <= flt.limit <= 10_000:
+            raise DomainError("每页件数（limit）应为1至10000", field="limit", rule="范围")
+        if flt.offset < 0:
+            raise DomainError("起始位置（offset）不能为负数", field="offset", rule="范围")
         query = CaseQuery(
             agency_ids=agency_ids,
             assignee_id=uow.directory.user_id(flt.assignee) if flt.assignee else None,
-            state=flt.state,
+            state=_state_code(flt.state),
             due_by=due_by,
             overdue_on=today if flt.overdue else None,
+            search=(flt.search or "").strip() or None,
+            received_from=flt.received_from,
+            received_to=flt.received_to,
+            limit=flt.limit,
+            offset=flt.offset,
         )
         rows = uow.queries.list_cases(query)
     overdue = overdue_on(today)
@@ -312,6 +317,24 @@ def list_cases(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> li
         due = dt.date.fromisoformat(row["due"]) if row["due"] else None
         row["overdue"] = holds(overdue, {"state": row["state"], "due": due})
     return rows
+
+
+def _state_code(state: str | None) -> str | None:
+    """A state filter from its code or Chinese label; open / closed (在办 / 已结) too."""
+    from domain.case import STATE_LABELS, CaseState
+
+    if not state:
+        return None
+    aliases = {"open": "open", "在办": "open", "closed": "closed", "已结": "closed"}
+    aliases |= {s.value: s.value for s in CaseState}
+    aliases |= {label: s.value for s, label in STATE_LABELS.items()}
+    code = aliases.get(state.strip())
+    if code is None:
+        allowed = "、".join(
+            ["open（在办）", "closed（已结）", *(f"{s.value}（{STATE_LABELS[s]}）" for s in CaseState)]
+        )
+        raise DomainError(f"状态（state）“{state}”无效，应为：{allowed}", field="state", rule="状态")
+    return code
 
 
 def inbox(uow: Any, *, actor: Actor) -> list[dict[str, Any]]:

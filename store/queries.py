@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from domain.case import CLOSED_STATES, due_by, is_open_case, overdue_on
@@ -28,6 +28,11 @@ class CaseQuery:
     state: str | None = None  # a CaseState value, or "open" / "closed"
     due_by: dt.date | None = None
     overdue_on: dt.date | None = None
+    search: str | None = None  # in the case number, applicant, ID number or content
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    limit: int | None = None
+    offset: int = 0
 
 
 def case_row_dict(row: CaseRow, agency_code: str, assignee: str | None) -> dict[str, Any]:
@@ -94,6 +99,20 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
         stmt = stmt.where(compile_predicate(due_by(query.due_by)))
     if query.overdue_on is not None:
         stmt = stmt.where(compile_predicate(overdue_on(query.overdue_on)))
+    if query.search:
+        pattern = "%" + query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                CaseRow.case_no.like(pattern, escape="\\"),
+                CaseRow.applicant_name.like(pattern, escape="\\"),
+                CaseRow.id_number.like(pattern, escape="\\"),
+                CaseRow.content.like(pattern, escape="\\"),
+            )
+        )
+    if query.received_from is not None:
+        stmt = stmt.where(CaseRow.received_on >= query.received_from)
+    if query.received_to is not None:
+        stmt = stmt.where(CaseRow.received_on <= query.received_to)
     stmt = stmt.order_by(
         CaseRow.state.in_(closed),  # the queue first; concluded cases after it
         CaseRow.due.is_(None),  # NULLs last on both databases (SQLite sorts them first)
@@ -102,6 +121,10 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
         CaseRow.waiting_due,
         CaseRow.id,
     )
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    if query.offset:
+        stmt = stmt.offset(query.offset)
     return [case_row_dict(row, code, name) for row, code, name in session.execute(stmt).all()]
 
 

@@ -508,7 +508,9 @@ def listed(ogi: Callable[..., Run], *args: str) -> list[dict[str, Any]]:
 
 def test_case_list_filters(ogi: Callable[..., Run], office: dict[str, str]) -> None:
     c = office
-    lixia = listed(ogi, "--agency", "lixia")
+    # the queue shows open cases only; --all adds the closed ones at the end
+    assert c["closed"] not in [r["case_no"] for r in listed(ogi, "--agency", "lixia")]
+    lixia = listed(ogi, "--agency", "lixia", "--all")
     # soonest due first; then the stopped clock by its waiting deadline; then the closed one
     # (the same order on both databases: NULLs last)
     assert [r["case_no"] for r in lixia] == [
@@ -523,7 +525,7 @@ def test_case_list_filters(ogi: Callable[..., Run], office: dict[str, str]) -> N
         lixia[4]["due"] is not None
     )  # an answered case keeps the due date it was answered against
 
-    region = listed(ogi, "--agency", "lixia", "--region")
+    region = listed(ogi, "--agency", "lixia", "--region", "--all")
     assert [r["case_no"] for r in region][:4] == [c["overdue"], c["dept"], c["nov30"], c["dec14"]]
     assert len(region) == 6
     assert [r["case_no"] for r in listed(ogi, "--agency", "lixia_zj")] == [c["dept"]]
@@ -535,6 +537,19 @@ def test_case_list_filters(ogi: Callable[..., Run], office: dict[str, str]) -> N
     ]
     assert [r["case_no"] for r in listed(ogi, "--state", "closed")] == [c["closed"]]
     assert len(listed(ogi, "--state", "open")) == 5
+    # states by their Chinese label too
+    assert [r["case_no"] for r in listed(ogi, "--state", "待补正")] == [c["supplement"]]
+    assert [r["case_no"] for r in listed(ogi, "--state", "已结")] == [c["closed"]]
+    # search by applicant or content, a range of receipt dates, and pages
+    assert [r["case_no"] for r in listed(ogi, "--search", "丙")] == [c["dec14"]]
+    received = listed(ogi, "--from", "2026-10-19", "--to", "2026-10-26", "--all")
+    assert {r["case_no"] for r in received} == {c["dept"], c["closed"]}
+    first = listed(ogi, "--limit", "2", "--page", "1")
+    second = listed(ogi, "--limit", "2", "--page", "2")
+    assert len(first) == 2 and len(second) == 2 and not {r["case_no"] for r in first} & {
+        r["case_no"] for r in second
+    }
+    assert ogi("case", "list", "--state", "外星").code == 1
 
     # 5 working days from Fri 11-20: 11-23..27 → cutoff 11-27; 6 → 11-30 takes in nov30
     assert [r["case_no"] for r in listed(ogi, "--due-within", "5")] == [c["overdue"], c["dept"]]
@@ -590,29 +605,21 @@ def test_export_csv_and_json(
     assert exported.code == 0, exported.err
     table = list(csv.DictReader(io.StringIO(exported.out.lstrip("\ufeff"))))
     assert len(table) == 5
-    ledger_columns = [
-        "case_no",
-        "applicant_type",
-        "applicant_name",
-        "channel",
-        "received_on",
-        "content",
-        "outcome",
-        "concluded_on",
-    ]
-    assert set(ledger_columns) <= set(table[0])
-    closed = next(r for r in table if r["case_no"] == office["closed"])
-    assert (closed["outcome"], closed["concluded_on"], closed["state"]) == (
-        "disclosed",
+    # the ledger's own layout: its eight Chinese columns first, labels rather than codes
+    assert list(table[0])[:8] == LEDGER_HEADER
+    closed = next(r for r in table if r["申请编号"] == office["closed"])
+    assert (closed["办理结果"], closed["答复日期"], closed["状态"], closed["申请人类型"]) == (
+        "（一）予以公开",
         "2026-11-10",
-        "concluded",
+        "已办结",
+        "自然人",
     )
 
     # the CSV is a valid ledger (RULES §5) as it stands
     path = tmp_path / "export.csv"
     assert ogi("export", "--format", "csv", "--agency", "lixia", "-o", str(path)).code == 0
     again = read_ledger(path, today=TODAY)
-    assert {r.case_no for r in again} == {r["case_no"] for r in table}
+    assert {r.case_no for r in again} == {r["申请编号"] for r in table}
     assert sum(r.outcome is not None for r in again) == 1
 
     assert ogi("export", "--format", "xml").code == 2

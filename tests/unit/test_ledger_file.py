@@ -297,3 +297,22 @@ def test_unreadable_files(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     (problem,) = problems_of(empty)
     assert problem.line is None and "表头" in problem.message
+
+
+def test_a_title_row_above_the_header_is_skipped(tmp_path: Path) -> None:
+    """Offices put the ledger's title (and a blank line) above the header row."""
+    rows = [["历下区政府信息公开申请台账（2026年）"], [], *zh_rows()]
+    read = read_ledger(write_xlsx(tmp_path / "titled.xlsx", rows), today=TODAY)
+    # the rows keep the numbers the spreadsheet shows: the header is now row 3
+    assert [r.line for r in read] == [4, 5, 6]
+    assert read[0].case_no == "2026-001" and read[0].received_on == date(2026, 1, 5)
+
+
+def test_excel_date_serials_are_dates(tmp_path: Path) -> None:
+    """A date cell saved as a number: 46027 is 2026-01-05 (days since 1899-12-30)."""
+    # count: 2026-01-01 is serial 46023 (1899-12-30 + 46023 days), so 01-05 is 46027
+    rows = [EN_HEADER, ["2026-009", "natural_person", "王五", "online", 46027, "某文件", "", ""]]
+    read = read_ledger(write_csv(tmp_path / "serial.csv", rows), today=TODAY)
+    assert read[0].received_on == date(2026, 1, 5)
+    too_big = [EN_HEADER, ["2026-010", "natural_person", "王五", "online", 99999, "某文件", "", ""]]
+    assert problems_of(write_csv(tmp_path / "bad.csv", too_big))[0].column == "received_on"
