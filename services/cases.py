@@ -150,7 +150,7 @@ def act(
         )
     with uow.write():
         stored = uow.cases.get(case_no, lock=True)
-        authorize_case(actor, action, agency=stored.agency, assignee=stored.assignee)
+        authorize_case(actor, action, agency=stored.agency, assignee=stored.assignee, case_no=stored.case.case_no)
         if expected_version is not None and stored.version != expected_version:
             raise _conflict(case_no)
         return _act_in(uow, stored, action, actor, on, reason, payload, today)
@@ -234,7 +234,7 @@ def show_case(uow: Any, case_no: str, *, actor: Actor, today: dt.date) -> CaseDe
     del today  # the projection is kept current; the explanation does not depend on today
     with uow.read():
         stored = uow.cases.get(case_no)
-        authorize_case(actor, None, agency=stored.agency, assignee=stored.assignee)
+        authorize_case(actor, None, agency=stored.agency, assignee=stored.assignee, case_no=stored.case.case_no)
         calendar = uow.calendar.load()
         state = stored.case.clock_state(calendar)
         warning = None
