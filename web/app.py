@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from domain.errors import DomainError, status_of
 from services.bootstrap import Runtime
-from web import api, pages
+from web import api, pages, year_pages
 from web.security import COOKIE, SessionCodec
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -55,7 +55,7 @@ def create_app(runtime: Runtime, *, secret_key: str | None = None, https: bool |
         if session.changed:
             response.set_cookie(value=codec.dump(session), **codec.cookie_args())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
@@ -89,6 +89,7 @@ def create_app(runtime: Runtime, *, secret_key: str | None = None, https: bool |
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(year_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -57,7 +57,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 
 def error_page(request: Request, error: DomainError, status: int) -> HTMLResponse:
-    return render(request, "error.html", status, error=error, status=status)
+    return render(request, "error.html", status, error=error, code=status)
 
 
 def page_actor(request: Request) -> Actor:
@@ -272,7 +272,7 @@ def nav_items(actor: Actor | None) -> list[tuple[str, str]]:
         return []
     items = [("/queue", "待办队列"), ("/cases/new", "登记申请"), ("/inbox", "消息")]
     if actor.role in SUPERVISING_ROLES:
-        items += [("/dashboard", "督办看板"), ("/extensions", "延期审批")]
+        items += [("/dashboard", "督办看板"), ("/extensions", "延期审批"), ("/year", "年度结转与报告")]
     if actor.role is Role.ADMIN:
         items = [("/docs", "API 文档")]
     return items

@@ -232,3 +232,27 @@ def test_one_time_password_must_be_changed(server) -> None:  # noqa: F811
     assert done.status == 200 and "密码已修改" in done.text
     assert server.browser().sign_in("newbie", one_time).status == 401
     assert server.browser().sign_in("newbie", "a-much-longer-secret").status == 303
+
+
+def test_year_end_close_lock_unlock_and_report_downloads(server) -> None:  # noqa: F811
+    supervisor = signed_in(server, "liu")
+    page = supervisor.get("/year?year=2025&agency=lixia")
+    assert page.status == 200 and "勾稽检查" in page.text
+    token = supervisor.csrf("/year?year=2025&agency=lixia")
+    base = {"csrf_token": token, "year": "2025", "agency": "lixia"}
+    assert supervisor.post("/year", {**base, "action": "close"}).status == 303
+    assert supervisor.post("/year", {**base, "action": "lock"}).status == 303
+    audits = server.count("year_audit")
+    no_reason = supervisor.post("/year", {**base, "action": "unlock", "reason": " "})
+    assert no_reason.status == 422 and 'data-field="reason"' in no_reason.text
+    assert server.count("year_audit") == audits
+    assert supervisor.post("/year", {**base, "action": "unlock", "reason": "更正申请人类型"}).status == 303
+    assert server.count("year_audit") == audits + 1
+    docx = supervisor.get("/year/report.docx?year=2025&agency=lixia")
+    assert docx.status == 200 and docx.body[:2] == b"PK"
+    html = supervisor.get("/year/report.html?year=2025&agency=lixia")
+    assert html.status == 200 and "年度报告" in html.text
+    caseworker = signed_in(server, "wang")
+    token = caseworker.csrf("/queue")
+    refused = caseworker.post("/year", {"csrf_token": token, "year": "2025", "agency": "lixia", "action": "lock"})
+    assert refused.status == 403
