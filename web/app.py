@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from domain.errors import DomainError, status_of
 from services.bootstrap import Runtime
-from web import api, pages, year_pages
+from web import admin_pages, api, pages, year_pages
 from web.security import COOKIE, SessionCodec
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -90,6 +90,7 @@ def create_app(runtime: Runtime, *, secret_key: str | None = None, https: bool |
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(year_pages.router)
+    app.include_router(admin_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

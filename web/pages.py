@@ -142,7 +142,7 @@ async def change_password(request: Request) -> Response:
 def home(request: Request) -> Response:
     actor = page_actor(request)
     if actor.role is Role.ADMIN:
-        return _redirect("/docs")
+        return _redirect("/admin")
     return _redirect("/queue")
 
 
@@ -274,7 +274,7 @@ def nav_items(actor: Actor | None) -> list[tuple[str, str]]:
     if actor.role in SUPERVISING_ROLES:
         items += [("/dashboard", "督办看板"), ("/extensions", "延期审批"), ("/year", "年度结转与报告")]
     if actor.role is Role.ADMIN:
-        items = [("/docs", "API 文档")]
+        items = [("/admin", "系统管理"), ("/year", "年度报告"), ("/docs", "API 文档")]
     return items
 
 
