@@ -130,7 +130,7 @@ async def ledger(request: Request) -> Response:
                 raise DomainError("台账应为 .csv 或 .xlsx 文件", field="file", rule="文件格式")
             ticket = secrets.token_urlsafe(12) + suffix
             UPLOADS.mkdir(exist_ok=True)
-            path = _ticket_path(ticket)
+            path = UPLOADS / ticket
             path.write_bytes(await upload.read())
             dry_run = True
         else:

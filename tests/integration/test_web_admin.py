@@ -102,3 +102,6 @@ def test_a_good_ledger_is_checked_then_imported(server) -> None:  # noqa: F811
     done = browser.post("/admin/ledger", {"csrf_token": token, "ticket": ticket, "agency": "lixia"})
     assert 'data-ledger="imported"' in done.text
     assert server.count("cases") == before + 2
+    again = browser.post("/admin/ledger", {"csrf_token": token, "ticket": ticket, "agency": "lixia"})
+    assert again.status == 422 and 'data-field="file"' in again.text
+    assert server.count("cases") == before + 2
