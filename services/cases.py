@@ -210,6 +210,9 @@ def _act_in(
 # -- reading --------------------------------------------------------------------------------
 
 
+MAX_PAGE = 1000
+
+
 @dataclass(frozen=True)
 class CaseFilter:
     agency: str | None = None
@@ -218,6 +221,8 @@ class CaseFilter:
     state: str | None = None  # a CaseState value, or "open" / "closed"
     due_within: int | None = None  # working days from today
     overdue: bool = False
+    limit: int | None = None  # a page of the listing (web queue, API); None: all
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -294,7 +299,13 @@ def list_cases(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> li
             if flt.due_within < 0:
                 raise DomainError("--due-within 应为非负整数", field="due_within", rule="范围")
             due_by = uow.calendar.load().add_workdays(today, flt.due_within).day
+        if flt.limit is not None and not 1 <= flt.limit <= MAX_PAGE:
+            raise DomainError(f"limit 应为 1–{MAX_PAGE}", field="limit", rule="范围")
+        if flt.offset < 0:
+            raise DomainError("offset 应为非负整数", field="offset", rule="范围")
         query = CaseQuery(
+            limit=flt.limit,
+            offset=flt.offset,
             agency_ids=agency_ids,
             assignee_id=uow.directory.user_id(flt.assignee) if flt.assignee else None,
             state=flt.state,

@@ -29,6 +29,8 @@ class CaseQuery:
     state: str | None = None  # a CaseState value, or "open" / "closed"
     due_by: dt.date | None = None
     overdue_on: dt.date | None = None
+    limit: int | None = None
+    offset: int = 0
 
 
 def case_row_dict(row: CaseRow, agency_code: str, assignee: str | None) -> dict[str, Any]:
@@ -115,6 +117,8 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
         CaseRow.waiting_due,
         CaseRow.id,
     )
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit).offset(query.offset)
     return [case_row_dict(row, code, name) for row, code, name in session.execute(stmt).all()]
 
 

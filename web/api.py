@@ -62,10 +62,20 @@ def list_cases(
     state: str | None = None,
     due_within: Annotated[int | None, Query(description="N 个工作日内到期")] = None,
     overdue: bool = False,
+    limit: Annotated[int | None, Query(description="每页件数（1–1000）；不填则返回全部")] = None,
+    offset: Annotated[int, Query(description="跳过的件数")] = 0,
 ) -> dict[str, Any]:
     actor = api_actor(request)
     rt = _runtime(request)
-    flt = CaseFilter(agency=agency, region=bool(agency), state=state, due_within=due_within, overdue=overdue)
+    flt = CaseFilter(
+        agency=agency,
+        region=bool(agency),
+        state=state,
+        due_within=due_within,
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+    )
     rows = case_api.list_cases_json(rt.uow(), flt, actor=actor, today=rt.today())
     return _jsonable({"cases": rows})
 

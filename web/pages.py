@@ -23,6 +23,7 @@ from services.cases import CaseFilter, inbox
 from web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
+QUEUE_PAGE = 200  # the queue shows the 200 most urgent; filters narrow it
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 env = Environment(
@@ -161,6 +162,7 @@ def queue_page(
         overdue=overdue,
         due_within=due_within,
         assignee=actor.name if mine else None,
+        limit=QUEUE_PAGE,
     )
     rows = dashboard.queue(rt.uow(), flt, actor=actor, today=rt.today())
     messages = inbox(rt.uow(), actor=actor)

@@ -263,3 +263,15 @@ def test_hostile_text_is_stored_as_typed(server, text) -> None:  # noqa: F811
     assert server.count("cases") == before + 1
     back = server.api("GET", url(case["case_no"]), "wang").json()
     assert (back["applicant_name"], back["content"]) == (text, text)
+
+
+def test_the_list_pages_in_due_order(server) -> None:  # noqa: F811
+    for _ in range(3):
+        new_case(server)
+    everything = server.api("GET", "/cases", "wang").json()["cases"]
+    first = server.api("GET", "/cases?limit=2", "wang").json()["cases"]
+    second = server.api("GET", "/cases?limit=2&offset=2", "wang").json()["cases"]
+    assert [r["case_no"] for r in first + second] == [r["case_no"] for r in everything[:4]]
+    for query, field in (("limit=0", "limit"), ("limit=1001", "limit"), ("offset=-1", "offset")):
+        reply = server.api("GET", f"/cases?{query}", "wang")
+        assert reply.status == 422 and reply.json()["error"]["field"] == field
