@@ -207,6 +207,9 @@ def case_page(request: Request, case_no: str) -> HTMLResponse:
 
 
 def _case_forms(rt: Any, actor: Actor, case: dict[str, Any]) -> dict[str, Any]:
+    from services.letters import available_letters
+
+    letters = available_letters(rt.uow(), case["case_no"], actor=actor) if case["may_act"] else []
     assignees: list[Any] = []
     if CaseEventType.ASSIGNED.value in case["actions"]:
         from services.directory import list_users
@@ -214,7 +217,7 @@ def _case_forms(rt: Any, actor: Actor, case: dict[str, Any]) -> dict[str, Any]:
         assignees = [
             u for u in list_users(rt.uow(), case["agency"]) if u.role not in (Role.ADMIN,)
         ]
-    return {"assignees": assignees}
+    return {"assignees": assignees, "letters": letters}
 
 
 @router.post("/cases/{case_no}/events")
@@ -282,3 +285,21 @@ def nav_items(actor: Actor | None) -> list[tuple[str, str]]:
 
 env.globals["nav_items"] = nav_items
 env.globals["CaseState"] = CaseState
+
+
+@router.post("/cases/{case_no}/letters")
+async def case_letter(request: Request, case_no: str) -> Response:
+    """Issue (or re-print the kept copy of) one letter and send it as a Word file."""
+    from services.letters import issue_letter
+
+    actor = page_actor(request)
+    data = await _form(request)
+    rt = _rt(request)
+    letter = await run_in_threadpool(
+        issue_letter, rt.uow(), case_no, data.get("kind", ""), actor=actor, today=rt.today()
+    )
+    return Response(
+        letter.content,
+        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(letter.filename)}"},
+    )

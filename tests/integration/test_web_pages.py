@@ -256,3 +256,19 @@ def test_year_end_close_lock_unlock_and_report_downloads(server) -> None:  # noq
     token = caseworker.csrf("/queue")
     refused = caseworker.post("/year", {"csrf_token": token, "year": "2025", "agency": "lixia", "action": "lock"})
     assert refused.status == 403
+
+
+def test_letters_are_issued_and_reprinted_identically_from_the_case_page(server) -> None:  # noqa: F811
+    browser = signed_in(server, "wang")
+    location = register(browser)
+    page = browser.get(location).text
+    assert 'data-letter="receipt"' in page
+    token = browser.csrf(location)
+    first = browser.post(location + "/letters", {"csrf_token": token, "kind": "receipt"})
+    assert first.status == 200 and first.body[:2] == b"PK"
+    assert "attachment" in first.headers["content-disposition"]
+    again = browser.post(location + "/letters", {"csrf_token": token, "kind": "receipt"})
+    assert again.body == first.body
+    assert "重新打印" in browser.get(location).text
+    bad = browser.post(location + "/letters", {"csrf_token": token, "kind": "love_letter"})
+    assert bad.status == 422 and 'data-field="kind"' in bad.text
