@@ -90,8 +90,13 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
     """Matching cases, open before closed, soonest due first (no due date last)."""
     closed = [s.value for s in CLOSED_STATES]
     assignee = aliased(User)
+    # plain rows, not ORM entities: a listing never changes them, and the queue is hot
     stmt = (
-        select(CaseRow, Agency.code, assignee.username)
+        select(
+            *CaseRow.__table__.c,
+            Agency.code.label("agency_code"),
+            assignee.username.label("assignee_name"),
+        )
         .join(Agency, Agency.id == CaseRow.agency_id)
         .outerjoin(assignee, assignee.id == CaseRow.assignee_id)
     )
@@ -119,7 +124,10 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
     )
     if query.limit is not None:
         stmt = stmt.limit(query.limit).offset(query.offset)
-    return [case_row_dict(row, code, name) for row, code, name in session.execute(stmt).all()]
+    return [
+        case_row_dict(row, row.agency_code, row.assignee_name)  # type: ignore[arg-type]
+        for row in session.execute(stmt).all()
+    ]
 
 
 def case_row(session: Session, case_id: int) -> dict[str, Any]:
