@@ -1,4 +1,4 @@
-"""Bootstrap for the two Quick start commands: `python3 tasks.py demo` and `python3 tasks.py test`.
+"""Bootstrap for the two Quick start commands: `python3 tasks.py serve` and `python3 tasks.py test`.
 
 Needs only Python ≥ 3.11 and the package index: it creates `.venv` on first use, installs the
 pinned dependencies (again whenever pyproject.toml changes), then runs the command inside it.
@@ -19,6 +19,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".ogi-installed"
 
 COMMANDS = {
+    "serve": [str(BIN / "ogi"), "serve", "--demo"],
     "demo": [str(BIN / "ogi"), "demo"],
     "test": [str(BIN / "python"), "-m", "pytest", "-n", "2"],
     "bench": [str(BIN / "python"), "-m", "bench"],

@@ -18,7 +18,13 @@ user_app = typer.Typer(help="用户（经办人、主管、负责人、管理员
 
 
 def register(app: typer.Typer) -> None:
+    from cli import serve_cmd
+
     app.command("init", help="创建或升级数据库、加载日历、创建首个机关和管理员（可重复运行）")(init)
+    user_app.command("token", help="为用户生成新的 API 令牌（只显示一次，库中只存散列）")(serve_cmd.token)
+    user_app.command("revoke-tokens", help="吊销用户的 API 令牌")(serve_cmd.revoke_tokens)
+    user_app.command("password", help="为用户设置一次性密码（首次登录须修改）")(serve_cmd.password)
+    app.command("serve", help="启动网页与 API（及内置定时任务）")(serve_cmd.serve)
     app.add_typer(agency_app, name="agency")
     app.add_typer(user_app, name="user")
 

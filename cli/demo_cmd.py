@@ -20,6 +20,7 @@ from cli.output import console, err_console, print_steps
 from domain.case import CaseEventType as E
 from services import cases as svc
 from services import directory, letters
+from services.bootstrap import Runtime
 from services.calendar_service import calendar_status, load_calendar
 from services.setup import initialise
 
@@ -177,8 +178,35 @@ def demo(
     configure(f"sqlite:///{db_file}")
     rt = runtime()
     rt.create_database = True
+    console.print(f"[bold]ogi 演示[/bold]：数据库 {db_file}，今天 {rt.today().isoformat()}（北京时间）")
+    numbers = populate(rt)
     today = rt.today()
-    console.print(f"[bold]ogi 演示[/bold]：数据库 {db_file}，今天 {today.isoformat()}（北京时间）")
+    admin = rt.actor("admin")
+    status = calendar_status(rt.uow(), today=today)
+    if status.warning:
+        err_console.print(f"[yellow]{status.warning}[/yellow]")
+    console.print()
+    print_queue(
+        svc.list_cases(
+            rt.uow(),
+            svc.CaseFilter(agency="lixia", region=True, state="open"),
+            actor=admin,
+            today=today,
+        ),
+        title="待办队列（按答复期限排序，含下级机关）",
+    )
+    for case_no in (numbers[0], numbers[1], numbers[4]):
+        detail = svc.show_case(rt.uow(), case_no, actor=admin, today=today)
+        console.print(f"\n[bold]{case_no}[/bold] 的答复期限：{detail.row['due'] or '计时停止'}")
+        print_steps(detail.explanation)
+    console.print(
+        f"\n演示完成。可继续查看：ogi --db sqlite:///{db_file} case list --region --agency lixia"
+    )
+
+
+def populate(rt: Runtime) -> list[str]:
+    """Load the demo office into the runtime's (empty) database; the case numbers made."""
+    today = rt.today()
     for line in initialise(rt.uow(), "lixia", "济南市历下区人民政府", prefix="历下政公开"):
         console.print(f"  {line}")
     admin = rt.actor("admin")
@@ -300,23 +328,4 @@ def demo(
         "可用 ogi case letter 编号 --kind 种类 打印"
     )
 
-    status = calendar_status(rt.uow(), today=today)
-    if status.warning:
-        err_console.print(f"[yellow]{status.warning}[/yellow]")
-    console.print()
-    print_queue(
-        svc.list_cases(
-            rt.uow(),
-            svc.CaseFilter(agency="lixia", region=True, state="open"),
-            actor=admin,
-            today=today,
-        ),
-        title="待办队列（按答复期限排序，含下级机关）",
-    )
-    for case_no in (numbers[0], numbers[1], numbers[4]):
-        detail = svc.show_case(rt.uow(), case_no, actor=admin, today=today)
-        console.print(f"\n[bold]{case_no}[/bold] 的答复期限：{detail.row['due'] or '计时停止'}")
-        print_steps(detail.explanation)
-    console.print(
-        f"\n演示完成。可继续查看：ogi --db sqlite:///{db_file} case list --region --agency lixia"
-    )
+    return numbers

@@ -80,9 +80,11 @@ def require_role(actor: Actor, roles: frozenset[Role] | set[Role], action: str) 
         )
 
 
-def _hidden(what: str = "案件") -> NotFoundError:
-    """Outside the actor's agencies a case is indistinguishable from one that does not exist."""
-    return NotFoundError(f"{what}不存在", field="case_no", rule="须为已登记的案件")
+def _hidden(case_no: str | None = None) -> NotFoundError:
+    """Outside the actor's agencies a case is indistinguishable from one that does not exist:
+    the same message as the case repository gives for an unknown number."""
+    named = f"“{case_no}”" if case_no else ""
+    return NotFoundError(f"案件{named}不存在", field="case_no", rule="须为已登记的案件")
 
 
 def authorize_register(actor: Actor, agency: str, *, imported: bool = False) -> None:
@@ -101,7 +103,12 @@ def authorize_register(actor: Actor, agency: str, *, imported: bool = False) -> 
 
 
 def authorize_case(
-    actor: Actor, action: StrEnum | None, *, agency: str, assignee: str | None
+    actor: Actor,
+    action: StrEnum | None,
+    *,
+    agency: str,
+    assignee: str | None,
+    case_no: str | None = None,
 ) -> None:
     """May the actor see the case (action None) or take `action` on it (RULES §7)?
 
@@ -111,7 +118,7 @@ def authorize_case(
     them or unassigned in their agency.
     """
     if not actor.sees(agency):
-        raise _hidden()
+        raise _hidden(case_no)
     if action is None or actor.role is Role.SYSTEM:
         return
     value = str(action)

@@ -71,6 +71,17 @@ class UnauthenticatedError(DomainError):
     code = "unauthenticated"
 
 
+class CsrfError(DomainError):
+    """A web form arrived without the session's CSRF token (forged, or the page is stale)."""
+
+    code = "csrf"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "表单已过期或来源不明（缺少CSRF令牌），请刷新页面后重试", field="csrf_token", rule="CSRF"
+        )
+
+
 class DatabaseUnavailableError(DomainError):
     """The database cannot be reached, does not exist, or is not initialised."""
 
@@ -92,6 +103,7 @@ ERROR_STATUS: dict[str, ErrorStatus] = {
     DatabaseUnavailableError.code: ErrorStatus(6, 503),
     ForbiddenError.code: ErrorStatus(7, 403),
     UnauthenticatedError.code: ErrorStatus(7, 401),
+    CsrfError.code: ErrorStatus(7, 403),
 }
 
 

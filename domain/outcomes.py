@@ -93,6 +93,15 @@ _CHANNEL_LABELS: dict[Channel, str] = {
 
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
 
+CHANNEL_D0: dict[Channel, str] = {
+    Channel.IN_PERSON: "当面提交：以申请人提交之日为收到申请之日",
+    Channel.MAIL: "邮寄：以机关签收之日为收到申请之日；平常信函以与申请人确认之日为准（到达当日即应确认）",
+    Channel.ONLINE: "互联网：以双方确认之日为收到申请之日",
+    Channel.FAX: "传真：以双方确认之日为收到申请之日",
+    Channel.OTHER: "其他方式：以机关记录的收到之日为准",
+}
+"""How the date of receipt D0 is fixed for each channel (RULES §2.1, 《条例》第三十一条)."""
+
 
 # --------------------------------------------------------------------------------- outcomes
 

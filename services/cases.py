@@ -155,7 +155,7 @@ def act(
         if agency_id is not None:
             uow.years.hold(agency_id, exclusive=False)
         stored = uow.cases.get(case_no, lock=True)
-        authorize_case(actor, action, agency=stored.agency, assignee=stored.assignee)
+        authorize_case(actor, action, agency=stored.agency, assignee=stored.assignee, case_no=stored.case.case_no)
         if expected_version is not None and stored.version != expected_version:
             raise _conflict(case_no)
         return _act_in(uow, stored, action, actor, on, reason, payload, today)
@@ -215,6 +215,9 @@ def _act_in(
 # -- reading --------------------------------------------------------------------------------
 
 
+MAX_PAGE = 1000
+
+
 @dataclass(frozen=True)
 class CaseFilter:
     agency: str | None = None
@@ -244,7 +247,7 @@ def show_case(uow: Any, case_no: str, *, actor: Actor, today: dt.date) -> CaseDe
     del today  # the projection is kept current; the explanation does not depend on today
     with uow.read():
         stored = uow.cases.get(case_no)
-        authorize_case(actor, None, agency=stored.agency, assignee=stored.assignee)
+        authorize_case(actor, None, agency=stored.agency, assignee=stored.assignee, case_no=stored.case.case_no)
         calendar = uow.calendar.load()
         state = stored.case.clock_state(calendar)
         warning = None
@@ -295,8 +298,8 @@ def list_cases(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> li
             if flt.due_within < 0:
                 raise DomainError("--due-within 应为非负整数", field="due_within", rule="范围")
             due_by = uow.calendar.load().add_workdays(today, flt.due_within).day
-        if flt.limit is not None and not 1 <= flt.limit <= 10_000:
-            raise DomainError("每页件数（limit）应为1至10000", field="limit", rule="范围")
+        if flt.limit is not None and not 1 <= flt.limit <= MAX_PAGE:
+            raise DomainError(f"每页件数（limit）应为1至{MAX_PAGE}", field="limit", rule="范围")
         if flt.offset < 0:
             raise DomainError("起始位置（offset）不能为负数", field="offset", rule="范围")
         query = CaseQuery(

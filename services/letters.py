@@ -56,7 +56,7 @@ def available_letters(uow: Any, case_no: str, *, actor: Actor) -> list[LetterOpt
     """The letters the case's events allow now, in the order of a case's life."""
     with uow.read():
         stored = uow.cases.get(case_no)
-        authorize_case(actor, None, agency=stored.agency, assignee=stored.assignee)
+        authorize_case(actor, None, agency=stored.agency, assignee=stored.assignee, case_no=stored.case.case_no)
         issued = uow.letters.numbers(stored.id)
         options = []
         for kind in available_kinds(stored.case):
@@ -73,7 +73,11 @@ def issue_letter(
     with uow.write():
         stored = uow.cases.get(case_no, lock=True)
         authorize_case(
-            actor, CaseEventType.LETTER_ISSUED, agency=stored.agency, assignee=stored.assignee
+            actor,
+            CaseEventType.LETTER_ISSUED,
+            agency=stored.agency,
+            assignee=stored.assignee,
+            case_no=stored.case.case_no,
         )
         case = stored.case
         number = letter_number(case.case_no, kind, anchor_for(case, kind).ordinal)

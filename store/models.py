@@ -81,6 +81,12 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # sign-in (migration 0007): Argon2id hash, lockout counters
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CaseRow(Base):
@@ -336,3 +342,28 @@ class Letter(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_letters_case", "case_id"),)
+
+
+class ApiToken(Base):
+    """An API token, stored as its SHA-256 only; revoked by stamping `revoked_at` (0007)."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKey(Base):
+    """An intake's `Idempotency-Key` and the case it made: a retry returns that case (0007)."""
+
+    __tablename__ = "idempotency_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(200))
+    case_no: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("username", "key", name="uq_idempotency_keys_username"),)

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from domain.case import CLOSED_STATES, due_by, is_open_case, overdue_on
+from domain.identity import mask_id
 from domain.predicates import Not
 from store.models import Agency, CaseRow, DueChange, User
 from store.predicates import compile_predicate
@@ -36,13 +37,17 @@ class CaseQuery:
 
 
 def case_row_dict(row: CaseRow, agency_code: str, assignee: str | None) -> dict[str, Any]:
-    """The listing form of a case (the ID number stays out of listings, RULES §7)."""
+    """The listing form of a case (the ID number masked, RULES §7)."""
     return {
         "case_no": row.case_no,
         "agency": agency_code,
         "applicant_name": row.applicant_name,
         "applicant_type": row.applicant_type,
         "channel": row.channel,
+        "id_kind": row.id_kind,
+        "id_number": mask_id(row.id_number) if row.id_number else "",
+        "contact": row.contact,
+        "requested_form": row.requested_form,
         "received_on": row.received_on.isoformat(),
         "content": row.content,
         "assignee": assignee,
@@ -75,13 +80,26 @@ class Queries:
     def due_changes(self, case_id: int) -> list[dict[str, Any]]:
         return due_changes(self.session, case_id)
 
+    def pending_extensions(self, agency_ids: list[int] | None) -> list[dict[str, Any]]:
+        return pending_extensions(self.session, agency_ids)
+
+    def on_time_by_agency(
+        self, agency_ids: list[int] | None, year_start: dt.date, year_end: dt.date
+    ) -> list[dict[str, Any]]:
+        return on_time_by_agency(self.session, agency_ids, year_start, year_end)
+
 
 def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
     """Matching cases, open before closed, soonest due first (no due date last)."""
     closed = [s.value for s in CLOSED_STATES]
     assignee = aliased(User)
+    # plain rows, not ORM entities: a listing never changes them, and the queue is hot
     stmt = (
-        select(CaseRow, Agency.code, assignee.username)
+        select(
+            *CaseRow.__table__.c,
+            Agency.code.label("agency_code"),
+            assignee.username.label("assignee_name"),
+        )
         .join(Agency, Agency.id == CaseRow.agency_id)
         .outerjoin(assignee, assignee.id == CaseRow.assignee_id)
     )
@@ -125,7 +143,10 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
         stmt = stmt.limit(query.limit)
     if query.offset:
         stmt = stmt.offset(query.offset)
-    return [case_row_dict(row, code, name) for row, code, name in session.execute(stmt).all()]
+    return [
+        case_row_dict(row, row.agency_code, row.assignee_name)  # type: ignore[arg-type]
+        for row in session.execute(stmt).all()
+    ]
 
 
 def case_row(session: Session, case_id: int) -> dict[str, Any]:
@@ -146,4 +167,78 @@ def due_changes(session: Session, case_id: int) -> list[dict[str, Any]]:
         for d in session.execute(
             select(DueChange).where(DueChange.case_id == case_id).order_by(DueChange.id)
         ).scalars()
+    ]
+
+
+def pending_extensions(session: Session, agency_ids: list[int] | None) -> list[dict[str, Any]]:
+    """Open cases whose latest extension event is a request not yet decided."""
+    from sqlalchemy import func
+
+    from store.models import CaseEventRow
+
+    requested = (
+        select(CaseEventRow.case_id, func.max(CaseEventRow.seq).label("seq"))
+        .where(CaseEventRow.type == "extension_requested")
+        .group_by(CaseEventRow.case_id)
+        .subquery()
+    )
+    decided = (
+        select(CaseEventRow.case_id, func.max(CaseEventRow.seq).label("seq"))
+        .where(CaseEventRow.type.in_(["extension_granted", "extension_refused"]))
+        .group_by(CaseEventRow.case_id)
+        .subquery()
+    )
+    assignee = aliased(User)
+    stmt = (
+        select(CaseRow, Agency.code, assignee.username, CaseEventRow)
+        .join(requested, requested.c.case_id == CaseRow.id)
+        .outerjoin(decided, decided.c.case_id == CaseRow.id)
+        .join(
+            CaseEventRow,
+            (CaseEventRow.case_id == CaseRow.id) & (CaseEventRow.seq == requested.c.seq),
+        )
+        .join(Agency, Agency.id == CaseRow.agency_id)
+        .outerjoin(assignee, assignee.id == CaseRow.assignee_id)
+        .where((decided.c.seq.is_(None)) | (decided.c.seq < requested.c.seq))
+        .where(compile_predicate(is_open_case()))
+        .order_by(CaseRow.due, CaseRow.id)
+    )
+    if agency_ids is not None:
+        stmt = stmt.where(CaseRow.agency_id.in_(agency_ids))
+    out = []
+    for row, code, name, event in session.execute(stmt).all():
+        item = case_row_dict(row, code, name)
+        item["request"] = {
+            "workdays": (event.payload or {}).get("workdays"),
+            "reason": event.reason,
+            "by": event.actor,
+            "on": event.on.isoformat(),
+        }
+        out.append(item)
+    return out
+
+
+def on_time_by_agency(
+    session: Session, agency_ids: list[int] | None, year_start: dt.date, year_end: dt.date
+) -> list[dict[str, Any]]:
+    """Per agency: cases concluded in the year, and how many of them on time."""
+    from sqlalchemy import Integer, case, func
+
+    stmt = (
+        select(
+            Agency.code,
+            Agency.name,
+            func.count(CaseRow.id),
+            func.sum(case((CaseRow.on_time.is_(True), 1), else_=0).cast(Integer)),
+        )
+        .join(Agency, Agency.id == CaseRow.agency_id)
+        .where(CaseRow.concluded_on >= year_start, CaseRow.concluded_on <= year_end)
+        .group_by(Agency.code, Agency.name)
+        .order_by(Agency.code)
+    )
+    if agency_ids is not None:
+        stmt = stmt.where(CaseRow.agency_id.in_(agency_ids))
+    return [
+        {"agency": code, "name": name, "concluded": int(n), "on_time": int(ok or 0)}
+        for code, name, n, ok in session.execute(stmt).all()
     ]

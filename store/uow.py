@@ -27,6 +27,7 @@ from domain.messages import Message
 from store.db import is_sqlite
 from store.errors import translated as _translated
 from store.queries import Queries
+from store.repositories.auth import AuthRepository
 from store.repositories.calendar import CalendarCache, CalendarRepository
 from store.repositories.cases import CaseRepository
 from store.repositories.directory import DirectoryRepository
@@ -100,6 +101,7 @@ class SqlUnitOfWork:
         self.session = session
         self._messages, self._discard = [], False
         self.cases = CaseRepository(session)
+        self.auth = AuthRepository(session)
         self.directory = DirectoryRepository(session)
         self.calendar = CalendarRepository(session, self.calendars)
         self.years = YearRepository(session)

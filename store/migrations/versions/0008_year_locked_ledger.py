@@ -4,7 +4,7 @@ A published year's list must stay reproducible: an unlock followed by a re-close
 replace the only recorded list. Each lock now copies the list it froze into this table.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-22 05:10:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

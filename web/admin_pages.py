@@ -1,0 +1,154 @@
+"""Administration: agencies, users with one-time passwords, the calendar (status, a notice
+previewed then confirmed) and ledger imports (checked, then confirmed)."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from domain.access import Role, require_role
+from domain.errors import DomainError
+from domain.notice import parse_notice
+from services import auth, directory
+from services.calendar_service import calendar_status, import_notice
+from services.ledger import import_ledger
+from web.pages import _form, _rt, page_actor, render
+from web.security import check_csrf
+
+router = APIRouter(include_in_schema=False)
+UPLOADS = Path(tempfile.gettempdir()) / "ogi-ledger-uploads"
+ROLES = [r for r in Role if r is not Role.SYSTEM]
+
+
+def _page(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
+    actor = page_actor(request)
+    require_role(actor, {Role.ADMIN}, "管理系统")
+    rt = _rt(request)
+    context = {
+        "agencies": directory.list_agencies(rt.uow()),
+        "users": directory.list_users(rt.uow()),
+        "calendar": calendar_status(rt.uow(), today=rt.today()),
+        "roles": ROLES,
+    }
+    context.update(extra)
+    return render(request, "admin.html", status, **context)
+
+
+@router.get("/admin")
+def admin_page(request: Request) -> HTMLResponse:
+    return _page(request)
+
+
+@router.post("/admin/agencies")
+async def add_agency(request: Request) -> Response:
+    actor = page_actor(request)
+    data = await _form(request)
+    rt = _rt(request)
+    try:
+        await run_in_threadpool(
+            directory.add_agency, rt.uow(), data.get("code", "").strip(), data.get("name", "").strip(),
+            actor=actor, today=rt.today(), parent=data.get("parent") or None, prefix=data.get("prefix") or None,
+        )
+    except DomainError as error:
+        return _page(request, 422, error=error)
+    return _page(request, notice=f"已添加机关 {data.get('code')}")
+
+
+@router.post("/admin/users")
+async def add_user(request: Request) -> Response:
+    actor = page_actor(request)
+    data = await _form(request)
+    rt = _rt(request)
+    username = data.get("username", "").strip()
+    try:
+        await run_in_threadpool(
+            directory.add_user, rt.uow(), username, data.get("display_name", ""), data.get("role", ""),
+            data.get("agency", ""), data.get("email", ""), actor=actor, today=rt.today(),
+        )
+        one_time = await run_in_threadpool(auth.issue_one_time_password, rt.uow(), username, actor=actor)
+    except DomainError as error:
+        return _page(request, 422, error=error)
+    return _page(request, one_time=(username, one_time))
+
+
+@router.post("/admin/users/password")
+async def reset_password(request: Request) -> Response:
+    actor = page_actor(request)
+    data = await _form(request)
+    username = data.get("username", "")
+    try:
+        one_time = await run_in_threadpool(auth.issue_one_time_password, _rt(request).uow(), username, actor=actor)
+    except DomainError as error:
+        return _page(request, 422, error=error)
+    return _page(request, one_time=(username, one_time))
+
+
+@router.post("/admin/calendar")
+async def calendar_notice(request: Request) -> Response:
+    """Without `confirm`: the preview (nothing written); with it: the import."""
+    actor = page_actor(request)
+    data = await _form(request)
+    rt = _rt(request)
+    text = data.get("notice", "")
+    confirm = data.get("confirm") == "1"
+    try:
+        if not text.strip():
+            raise DomainError("请粘贴通知全文", field="notice", rule="必填")
+        parsed = parse_notice(text)
+        result = await run_in_threadpool(
+            import_notice, rt.uow(), parsed, actor=actor, today=rt.today(), dry_run=not confirm
+        )
+    except DomainError as error:
+        return _page(request, 422, error=error, notice_text=text)
+    return _page(request, preview=result, notice_text=text, confirmed=confirm)
+
+
+@router.post("/admin/ledger")
+async def ledger(request: Request) -> Response:
+    """An uploaded ledger is checked (dry run); a confirmation imports the same file."""
+    actor = page_actor(request)
+    form = await request.form()
+    check_csrf(request.state.session, str(form.get("csrf_token") or "") or None)
+    rt = _rt(request)
+    agency = str(form.get("agency") or "")
+    ticket = str(form.get("ticket") or "")
+    upload = form.get("file")
+    try:
+        if ticket:
+            path = _ticket_path(ticket)
+            dry_run = False
+        elif isinstance(upload, UploadFile) and upload.filename:
+            suffix = Path(upload.filename).suffix.lower()
+            if suffix not in (".csv", ".xlsx"):
+                raise DomainError("台账应为 .csv 或 .xlsx 文件", field="file", rule="文件格式")
+            ticket = secrets.token_urlsafe(12) + suffix
+            UPLOADS.mkdir(exist_ok=True)
+            path = UPLOADS / ticket
+            path.write_bytes(await upload.read())
+            dry_run = True
+        else:
+            raise DomainError("请选择台账文件", field="file", rule="必填")
+        result = await run_in_threadpool(
+            import_ledger, rt.uow(), path, agency, actor=actor, today=rt.today(), dry_run=dry_run
+        )
+    except DomainError as error:
+        problems = [p.message for p in getattr(error, "problems", [])] or [error.message]
+        return _page(request, 422, error=error, ledger_problems=problems)
+    if not dry_run:
+        path.unlink(missing_ok=True)
+    return _page(request, ledger=result, ticket=ticket if dry_run else "", ledger_agency=agency)
+
+
+def _ticket_path(ticket: str) -> Path:
+    """The kept upload of a checked ledger; only a bare file name made by `ledger` is accepted."""
+    name = Path(ticket).name
+    if name != ticket or not (UPLOADS / name).is_file():
+        raise DomainError("待确认的台账已失效，请重新上传", field="file", rule="台账导入")
+    return UPLOADS / name

@@ -1,0 +1,107 @@
+"""The FastAPI application: made from a `Runtime`, serving the pages and the JSON API.
+
+`create_app(runtime)` is what `ogi serve` and the tests run. Every refusal is a
+`domain.errors` error; it becomes the HTTP status of `ERROR_STATUS` and, under /api/, the body
+`{"error": {"code", "field", "message"}}`; pages show the message in place, and a missing or
+expired sign-in sends the browser to the sign-in page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from domain.errors import DomainError, status_of
+from services.bootstrap import Runtime
+from web import admin_pages, api, pages, year_pages
+from web.security import COOKIE, SessionCodec
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(runtime: Runtime, *, secret_key: str | None = None, https: bool | None = None) -> FastAPI:
+    """The app for one runtime. The session key comes from `OGI_SECRET_KEY` when not given;
+    without one, a random key is made (sessions end when the process restarts)."""
+    extra = runtime.settings.extra
+    secret = secret_key or extra.get("OGI_SECRET_KEY") or secrets.token_urlsafe(32)
+    secure = https if https is not None else extra.get("OGI_HTTPS", "").lower() in ("1", "true")
+    app = FastAPI(
+        title="ogi 政府信息公开依申请办理 API",
+        version="1",
+        description="RULES §5：案件登记、查询与办理。认证：Authorization: Bearer 令牌（ogi user token 用户名）。",
+    )
+    app.state.runtime = runtime
+    app.state.sessions = SessionCodec(secret, secure=secure)
+
+    @app.middleware("http")
+    async def session_cookie(request: Request, call_next: Any) -> Response:
+        codec: SessionCodec = request.app.state.sessions
+        now = dt.datetime.now(dt.UTC)
+        session = codec.load(request.cookies.get(COOKIE), now)
+        request.state.session = session
+        response: Response = await call_next(request)
+        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+            return response
+        if session.username:
+            session.seen = now.timestamp()  # sliding idle expiry
+            session.changed = True
+        if session.changed:
+            response.set_cookie(value=codec.dump(session), **codec.cookie_args())
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        status = status_of(exc).http_status
+        if request.url.path.startswith("/api/"):
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return JSONResponse({"error": exc.to_json()}, status_code=status, headers=headers)
+        if exc.code == "unauthenticated":
+            return RedirectResponse("/login", status_code=303)
+        return pages.error_page(request, exc, status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problem = exc.errors()[0] if exc.errors() else {}
+        location = [
+            str(p) for p in problem.get("loc", ()) if isinstance(p, str) and p not in ("query", "path")
+        ]
+        field = location[-1] if location else "body"
+        error = DomainError(
+            f"参数 {field} 无效：应为{_expected(problem.get('type', ''))}", field=field, rule="请求格式"
+        )
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": error.to_json()}, status_code=422)
+        return pages.error_page(request, error, 422)
+
+    @app.get("/healthz", tags=["health"], summary="健康检查")
+    def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(year_pages.router)
+    app.include_router(admin_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def _expected(kind: str) -> str:
+    if kind.startswith("int"):
+        return "整数"
+    if kind.startswith("bool"):
+        return "true 或 false"
+    if kind in ("dict_type", "model_attributes_type") or "json" in kind:
+        return " JSON 对象"
+    if kind == "missing":
+        return "必填项"
+    return "正确的格式"
