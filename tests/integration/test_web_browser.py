@@ -116,7 +116,7 @@ def test_office_head_approves_an_extension(chromium, server, shots) -> None:  # 
     form.locator("input[name=workdays]").fill("5")
     form.locator("input[name=reason]").fill("需调取多年档案")
     form.locator("button").click()
-    expect(caseworker.locator("table")).to_contain_text("申请延期")
+    expect(caseworker.locator("table").first).to_contain_text("申请延期")  # the timeline
     head = open_as(chromium, server, "chen")
     head.goto(server.base + "/extensions")
     head.screenshot(path=str(shots / f"extensions-{server.kind}.png"), full_page=True)
