@@ -36,6 +36,7 @@ class OutboxRepository:
                 "dedupe_key": message.key,
                 "payload": dict(message.payload),
                 "created_at": at,
+                "batch": message.batch,
             }
             result = self.session.execute(
                 insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
