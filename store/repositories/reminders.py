@@ -158,6 +158,20 @@ class ReminderRepository:
             for a in rows
         ]
 
+    def set_agency_settings(self, agency_id: int, settings: Any) -> None:
+        self.session.execute(
+            update(Agency)
+            .where(Agency.id == agency_id)
+            .values(
+                webhook_flavor=settings.webhook_flavor,
+                webhook_url=settings.webhook_url,
+                webhook_secret=settings.webhook_secret,
+                report_kind=settings.report_kind,
+                auto_close_abandoned=settings.auto_close_abandoned,
+                auto_close_unpaid=settings.auto_close_unpaid,
+            )
+        )
+
     def people(self, agency_id: int | None, roles: Iterable[Role]) -> list[Person]:
         """Active users of the roles, of one agency (None: any agency)."""
         query = select(User.username, User.display_name, User.email).where(
