@@ -39,9 +39,13 @@ class OutboxRepository:
                 "batch": message.batch,
             }
             result = self.session.execute(
-                insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                insert(Outbox)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(Outbox.id)
             )
-            if result.rowcount:
+            # RETURNING, not rowcount: psycopg reports -1 for a skipped INSERT … ON CONFLICT
+            if result.scalar_one_or_none() is not None:
                 inserted += 1
             elif message.replace:
                 self.session.execute(

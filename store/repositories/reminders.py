@@ -119,8 +119,10 @@ class ReminderRepository:
             .on_conflict_do_nothing(
                 index_elements=["subject", "kind", "threshold", "watched"]
             )
+            .returning(Reminder.id)
         )
-        return bool(result.rowcount)
+        # RETURNING, not rowcount: psycopg reports -1 for a skipped INSERT … ON CONFLICT
+        return result.scalar_one_or_none() is not None
 
     def set_next_check(self, case_id: int, day: dt.date | None) -> None:
         self.session.execute(
@@ -221,8 +223,9 @@ class ReminderRepository:
                 last_error="",
             )
             .on_conflict_do_nothing(index_elements=["channel", "target", "batch"])
+            .returning(Delivery.id)
         )
-        return bool(result.rowcount)
+        return result.scalar_one_or_none() is not None
 
     def claim_deliveries(self, now: dt.datetime, limit: int = 50) -> list[Delivery]:
         """Pending deliveries whose time has come, locked for this dispatcher; on PostgreSQL
