@@ -182,6 +182,12 @@ def _case_notices(
     base_facts: dict[str, Any] = {"applicant_name": item.case.applicant.name, **extra}
     if facts.consultation_kind is not None:
         base_facts["consultation_kind"] = facts.consultation_kind.value
+    if watch.kind is Kind.EXTENSION_REQUEST and item.case.pending_extension is not None:
+        request = next(
+            e for e in reversed(item.case.events) if e.type is CaseEventType.EXTENSION_REQUESTED
+        )
+        base_facts["workdays"] = item.case.pending_extension
+        base_facts["requested_by"] = f"经办人{request.actor}"
     return [
         Notice(
             kind=watch.kind,

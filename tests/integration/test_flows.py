@@ -249,3 +249,60 @@ def test_counts_by_kind_add_up(engine: Engine) -> None:
     # per case: answer 5 sent, the missed 补正 window's 2 and 0 recorded as skipped; + the alert
     assert counts(engine)["reminders"] == 3 * 3 + 1
     assert result.skipped == 3 * 2
+
+
+# -- consultation, extension_request, due_moved, year_closed ----------------------------------
+
+
+def test_consultation_window_two_before_and_lapsed(engine: Engine) -> None:
+    no = new_case(engine)
+    act(engine, no, E.CONSULTATION_STARTED, "wang", on=D(2026, 11, 4), today=D(2026, 11, 4),
+        reason="涉及商业秘密", kind="third_party", party="某置业公司")
+    # 15 working days after 4 Nov: 5,6 (2), 9..13 (7), 16..20 (12), 23,24,25 (15) → 25 Nov;
+    # 2 before: 23 Nov; lapsed (-1): 26 Nov
+    sweep(engine, D(2026, 11, 23))
+    sweep(engine, D(2026, 11, 26))
+    got = [(i["kind"], i["threshold"], i["due"]) for i in my_inbox(engine, "wang")]
+    assert got == [("consultation", -1, "2026-11-25"), ("consultation", 2, "2026-11-25")]
+    assert "第三方" in my_inbox(engine, "wang")[0]["text"]
+
+
+def test_extension_request_tells_office_heads_when_made_and_one_before_due(engine: Engine) -> None:
+    no = new_case(engine)
+    act(engine, no, E.EXTENSION_REQUESTED, "wang", on=D(2026, 11, 23), today=D(2026, 11, 23),
+        reason="需逐项区分处理", workdays=15)
+    sweep(engine, D(2026, 11, 23))
+    sweep(engine, D(2026, 11, 27))  # 1 working day before the due date 30 Nov, still undecided
+    assert [(i["kind"], i["threshold"]) for i in my_inbox(engine, "chen")] == [
+        ("extension_request", 1), ("extension_request", 0)
+    ]
+    assert all(i["kind"] != "extension_request" for i in my_inbox(engine, "liu"))
+
+
+def test_a_calendar_change_that_moves_a_due_date_is_told_once(engine: Engine) -> None:
+    from zoneinfo import ZoneInfo
+
+    from ops import set_override
+
+    from domain.calendar import EntryKind
+
+    no = new_case(engine)
+    set_override(engine, D(2026, 11, 25), EntryKind.HOLIDAY, "测试")  # due 30 Nov → 1 Dec
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the change is recorded now
+    first = sweep(engine, today).to_json()
+    assert first["by_kind"].get("due_moved") == 1
+    assert sweep(engine, today).to_json()["sent"] == 0
+    moved = [i for i in my_inbox(engine, "wang") if i["kind"] == "due_moved"]
+    assert [(m["case_no"], m["due"]) for m in moved] == [(no, "2026-12-01")]
+
+
+def test_year_end_flow_closes_every_agency_once_and_tells_supervisors(engine: Engine, ogi: Any) -> None:
+    new_case(engine)  # open on 31 December: carried out of 2026
+    first = ogi("flows", "run", "year-end", "--year", "2026", "--json").json()
+    assert first["agencies"][0]["carried_out"] == 1
+    again = ogi("flows", "run", "year-end", "--year", "2026", "--json").json()
+    assert again == first
+    closed = [i for i in my_inbox(engine, "liu") if i["kind"] == "year_closed"]
+    assert len(closed) == 1
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM year_ledger")).scalar_one() == 1
