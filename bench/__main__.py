@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import calendar_bench, report_bench, store_bench
+from bench import calendar_bench, report_bench, store_bench, sweep_bench
 
 #: name → function that prints its results and returns an exit status (0 = fine).
 BENCHMARKS: dict[str, Callable[[], int]] = {
     "calendar": calendar_bench.run,
     "report": report_bench.run,
     "store": store_bench.run,
+    "sweep": sweep_bench.run,
 }
 
 

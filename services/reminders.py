@@ -72,6 +72,7 @@ class _Context:
     batch: str
     result: SweepResult
     agencies: dict[str, Any]
+    people: dict[Any, list[Any]] = field(default_factory=dict)  # recipients, per sweep
 
 
 def sweep(uow: Any, *, actor: Actor, today: dt.date, run_id: int) -> SweepResult:
@@ -98,36 +99,54 @@ def sweep(uow: Any, *, actor: Actor, today: dt.date, run_id: int) -> SweepResult
 
 
 def _sweep_cases(ctx: _Context, ids: list[int]) -> None:
+    """Decide every watch of the chunk first, then record all thresholds in one
+    insert-or-skip statement; only the "sent" rows this sweep inserted produce messages."""
     uow = ctx.uow
     calendar = uow.calendar.load()
     stored = uow.cases.get_many(ids)
     recorded = uow.reminders.recorded([f"case:{s.case.case_no}" for s in stored])
+    rows: list[tuple[str, str, int, dt.date, str]] = []
+    to_send: list[tuple[Any, CaseFacts, Watch, int]] = []
+    next_checks: dict[dt.date | None, list[int]] = defaultdict(list)
     for item in stored:
         case = item.case
         state = case.clock_state(calendar)
         if state is None or not case.is_open:
-            uow.reminders.set_next_check(item.id, None)
+            next_checks[None].append(item.id)
             continue
         facts = facts_of(case, state, registered_on=case.events[0].on)
         watches = case_watches(facts, calendar)
         done = recorded.get(facts.subject, set())
         keys = {_key(facts.subject, k, t, w) for k, t, w in done}
-        close = False
         for watch in watches:
-            sent = _decide_and_record(ctx, watch, done, calendar)
-            keys |= {watch.key(t) for t in watch.thresholds if (watch.kind.value, t, watch.watched) in done}
-            if sent is None:
-                continue
-            notices = _case_notices(ctx, item, facts, watch, sent)
-            auto = _auto_close(ctx, item.agency, watch.kind)
-            if auto:
-                notices = [_with(n, auto_closed=True) for n in notices]
-                close = True
-            _publish(ctx, notices)
-        if close:
-            _close_lapsed(ctx, item)
-            continue
-        uow.reminders.set_next_check(item.id, next_check_on(watches, calendar, keys))
+            already = {t for k, t, w in done if k == watch.kind.value and w == watch.watched}
+            decision = decide(watch, ctx.today, calendar, already)
+            for threshold in decision.skipped:
+                rows.append((watch.subject, watch.kind.value, threshold, watch.watched, "skipped"))
+                keys.add(watch.key(threshold))
+            if decision.send is not None:
+                rows.append(
+                    (watch.subject, watch.kind.value, decision.send, watch.watched, "sent")
+                )
+                keys.add(watch.key(decision.send))
+                to_send.append((item, facts, watch, decision.send))
+        next_checks[next_check_on(watches, calendar, keys)].append(item.id)
+    inserted = uow.reminders.record_many(rows, ctx.today, uow.now())
+    ctx.result.skipped += sum(1 for row in rows if row[4] == "skipped" and row[:4] in inserted)
+    uow.reminders.set_next_checks(next_checks)
+    closing: dict[int, Any] = {}
+    for item, facts, watch, threshold in to_send:
+        if (watch.subject, watch.kind.value, threshold, watch.watched) not in inserted:
+            continue  # another sweep recorded it first: it sends, not this one
+        ctx.result.sent += 1
+        ctx.result.by_kind[watch.kind.value] += 1
+        notices = _case_notices(ctx, item, facts, watch, threshold)
+        if _auto_close(ctx, item.agency, watch.kind):
+            notices = [_with(n, auto_closed=True) for n in notices]
+            closing[item.id] = item
+        _publish(ctx, notices)
+    for item in closing.values():
+        _close_lapsed(ctx, item)
 
 
 def _key(subject: str, kind: str, threshold: int, watched: dt.date) -> str:
@@ -208,6 +227,9 @@ def _case_notices(
 def _recipients(ctx: _Context, agency: Any, who: Iterable[Audience], assignee: str | None) -> list[Any]:
     """The people an audience means for one agency; never nobody while someone could be told
     (an agency without supervisors: its office heads)."""
+    cache_key = (agency.code, frozenset(who), assignee)
+    if cache_key in ctx.people:
+        return ctx.people[cache_key]
     rem = ctx.uow.reminders
     found: dict[str, Any] = {}
     for audience in who:
@@ -226,7 +248,8 @@ def _recipients(ctx: _Context, agency: Any, who: Iterable[Audience], assignee: s
             people = rem.people(None, [Role.ADMIN])
         for person in people:
             found.setdefault(person.username, person)
-    return [found[name] for name in sorted(found)]
+    ctx.people[cache_key] = [found[name] for name in sorted(found)]
+    return ctx.people[cache_key]
 
 
 def _auto_close(ctx: _Context, agency_code: str, kind: Kind) -> bool:

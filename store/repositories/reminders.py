@@ -124,6 +124,48 @@ class ReminderRepository:
         # RETURNING, not rowcount: psycopg reports -1 for a skipped INSERT … ON CONFLICT
         return result.scalar_one_or_none() is not None
 
+    def record_many(
+        self,
+        rows: Sequence[tuple[str, str, int, dt.date, str]],
+        swept_on: dt.date,
+        at: dt.datetime,
+    ) -> set[tuple[str, str, int, dt.date]]:
+        """Insert-or-skip many (subject, kind, threshold, watched, status) in multi-row
+        statements; returns the keys this call inserted (the others were recorded before)."""
+        insert = _insert(self.session)
+        inserted: set[tuple[str, str, int, dt.date]] = set()
+        for start in range(0, len(rows), 500):
+            values = [
+                {
+                    "subject": subject,
+                    "kind": kind,
+                    "threshold": threshold,
+                    "watched": watched,
+                    "status": status,
+                    "swept_on": swept_on,
+                    "created_at": at,
+                }
+                for subject, kind, threshold, watched, status in rows[start : start + 500]
+            ]
+            result = self.session.execute(
+                insert(Reminder)
+                .values(values)
+                .on_conflict_do_nothing(index_elements=["subject", "kind", "threshold", "watched"])
+                .returning(Reminder.subject, Reminder.kind, Reminder.threshold, Reminder.watched)
+            )
+            inserted |= {tuple(r) for r in result.all()}  # type: ignore[misc]
+        return inserted
+
+    def set_next_checks(self, by_day: dict[dt.date | None, list[int]]) -> None:
+        """Move next_reminder_on for many cases: one UPDATE per distinct day."""
+        for day, ids in by_day.items():
+            for start in range(0, len(ids), CHUNK):
+                self.session.execute(
+                    update(CaseRow)
+                    .where(CaseRow.id.in_(ids[start : start + CHUNK]))
+                    .values(next_reminder_on=day)
+                )
+
     def set_next_check(self, case_id: int, day: dt.date | None) -> None:
         self.session.execute(
             update(CaseRow).where(CaseRow.id == case_id).values(next_reminder_on=day)
