@@ -114,3 +114,30 @@ def failed_deliveries(uow: Any) -> list[dict[str, Any]]:
     """Deliveries given up on, for the administrators (RULES §6: nothing dropped silently)."""
     with uow.read():
         return uow.reminders.failed_deliveries()
+
+
+def send_test(settings: Any, channel: str, to: str, *, flavor: str = "json", secret: str = "") -> Any:
+    """`ogi notify test`: one sample message over a channel, to check its settings now rather
+    than on the day an overdue alert should go out."""
+    from domain.errors import DomainError
+    from domain.reminders import Kind, Notice
+    from notifications.channels import DeliveryResult, SmtpSettings, post_webhook, send_email
+    from notifications.render import digest, webhook_body
+
+    sample = Notice(Kind.CALENDAR_MISSING, 0, "test", "测试收件人", "test", "测试机关",
+                    dt.date.today(), facts={"coverage": dt.date.today().isoformat(), "year": dt.date.today().year + 1})
+    if channel == "email":
+        smtp = settings.smtp
+        if smtp is None:
+            return DeliveryResult(False, "未配置邮件服务器（OGI_SMTP_HOST）")
+        message = digest("测试收件人", to, [sample], sender=smtp.sender)
+        return send_email(
+            SmtpSettings(smtp.host, smtp.port, smtp.security, smtp.username, smtp.password,
+                         smtp.sender, ca_file=smtp.ca_file),
+            message,
+        )
+    if channel == "webhook":
+        return post_webhook(to, webhook_body(flavor, [sample]),  # type: ignore[arg-type]
+                            dingtalk_secret=secret or None)
+    raise DomainError(f"渠道（channel）“{channel}”无效，应为 email 或 webhook", field="channel",
+                      rule="通知渠道")

@@ -176,3 +176,14 @@ def test_a_delivery_failing_for_24_hours_is_marked_failed_and_shown(
     shown = failed_deliveries(uow(engine))
     assert [(f["channel"], f["target"], f["attempts"]) for f in shown] == [("webhook", "lixia", 2)]
     assert "500" in shown[0]["error"]
+
+
+def test_notify_test_posts_a_sample_and_refuses_an_unknown_channel(
+    engine: Engine, robot: Robot, ogi: Any
+) -> None:
+    before = len(robot.bodies)
+    assert ogi("notify", "test", "--channel", "webhook", "--to", robot.url).code == 0
+    assert len(robot.bodies) == before + 1
+    refused = ogi("notify", "test", "--channel", "fax", "--to", "x")
+    assert refused.code != 0 and "channel" in refused.err
+    assert len(robot.bodies) == before + 1
