@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import calendar_bench, report_bench, store_bench, web_bench
+from bench import calendar_bench, report_bench, store_bench, sweep_bench, web_bench
 
 #: name → function that prints its results and returns an exit status (0 = fine).
 BENCHMARKS: dict[str, Callable[[], int]] = {
@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, Callable[[], int]] = {
     "report": report_bench.run,
     "store": store_bench.run,
     "web": web_bench.run,
+    "sweep": sweep_bench.run,
 }
 
 

@@ -40,6 +40,7 @@ def runtime() -> Runtime:
                 database_url=_state["db"],
                 today=settings.today,
                 scheduler=settings.scheduler,
+                smtp=settings.smtp,
                 extra=settings.extra,
             )
         _state["runtime"] = bootstrap(settings)

@@ -199,6 +199,7 @@ def demo(
         detail = svc.show_case(rt.uow(), case_no, actor=admin, today=today)
         console.print(f"\n[bold]{case_no}[/bold] 的答复期限：{detail.row['due'] or '计时停止'}")
         print_steps(detail.explanation)
+    _sweeps(rt, load_calendar(rt.uow()), today)
     console.print(
         f"\n演示完成。可继续查看：ogi --db sqlite:///{db_file} case list --region --agency lixia"
     )
@@ -329,3 +330,26 @@ def populate(rt: Runtime) -> list[str]:
     )
 
     return numbers
+
+
+def _sweeps(rt: object, calendar: object, today: dt.date) -> None:
+    """Run the daily sweep as of today and two later working days, then show what the
+    caseworker, the supervisor and the office head find in their inboxes: reminders before
+    the due date, the overdue alert, and its escalation to the office head (5 days over)."""
+    from rich.markup import escape
+
+    from flows.sweep import run_sweep
+    from services.inbox import inbox
+
+    console.print("\n[bold]每日提醒扫描[/bold]（按以下日期运行，同一天再运行不会重复发送）")
+    for n in (0, 3, 9):
+        day = calendar.add_workdays(today, n).day if n else today  # type: ignore[attr-defined]
+        result = run_sweep(rt.uow(), day).to_json()  # type: ignore[attr-defined]
+        kinds = "，".join(f"{k} {v}" for k, v in result["by_kind"].items()) or "无"
+        console.print(f"  {day.isoformat()}：发送 {result['sent']} 条（{kinds}），跳过 {result['skipped']} 条")
+    for username, label in (("wang", "经办人 王敏"), ("liu", "主管 刘科长"), ("chen", "负责人 陈主任")):
+        items = inbox(rt.uow(), actor=rt.actor(username))  # type: ignore[attr-defined]
+        console.print(f"\n[bold]{label} 的消息[/bold]（ogi inbox -u {username}）：{len(items)} 条")
+        for item in items[:6]:
+            head = escape(f"[{item['kind']} {item['threshold']}]")
+            console.print(f"  {head} {escape(item['text'].splitlines()[0])}")

@@ -737,8 +737,6 @@ def register(
 
 # -- the case row's projection ----------------------------------------------------------------
 
-REMIND_WORKDAYS_BEFORE_DUE = 3
-
 
 @dataclass(frozen=True)
 class Projection:
@@ -787,15 +785,14 @@ def project(case: Case, calendar: WorkCalendar) -> Projection:
 
 
 def _next_reminder(case: Case, state: clk.ClockState, calendar: WorkCalendar) -> dt.date | None:
-    """The next date a reminder is due: the waiting deadline, or a few working days before due."""
-    if not case.is_open:
-        return None
-    points = []
-    if state.waiting_due is not None:
-        points.append(state.waiting_due)
-    if state.due is not None and state.clock is clk.ClockStatus.RUNNING:
-        before = calendar.add_workdays(state.due, -REMIND_WORKDAYS_BEFORE_DUE).day
-        points.append(max(case.received_on, before))
-    if not state.supplement_requested and state.clock is clk.ClockStatus.RUNNING:
-        points.append(state.supplement_window_end)
-    return min(points) if points else None
+    """The first day the daily sweep must look at this case: the earliest threshold of any
+    RULES §6 watch (`domain.reminders.next_check_on` with nothing recorded yet).
+
+    The projection does not know what was already sent; it may therefore name a day the sweep
+    has already handled. That only costs one more look at this case: the sweep finds the keys
+    recorded, sends nothing, and moves the column on (it never hides work).
+    """
+    from domain import reminders  # reminders builds on this module; imported here, not above
+
+    facts = reminders.facts_of(case, state, registered_on=case.events[0].on)
+    return reminders.next_check_on(reminders.case_watches(facts, calendar), calendar, ())

@@ -19,3 +19,4 @@ class Message:
     key: str
     payload: Mapping[str, Any] = field(default_factory=dict)
     replace: bool = False
+    batch: str | None = None  # the sweep run that wrote it: its deliveries are grouped by it

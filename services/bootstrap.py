@@ -31,6 +31,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     today: dt.date | None = None  # OGI_TODAY: a pinned "today" for demos and reproducible runs
     scheduler: str = "embedded"  # who triggers the flows: embedded (APScheduler) | prefect
+    smtp: SmtpConfig | None = None  # OGI_SMTP_*: None when no mail server is configured
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -58,7 +59,58 @@ class Settings:
             database_url=env.get("OGI_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
             today=today,
             scheduler=scheduler,
+            smtp=SmtpConfig.from_env(env),
             extra={k: v for k, v in env.items() if k.startswith("OGI_")},
+        )
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """The office's mail server (OGI_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _SENDER,
+    _CA_FILE); turned into `notifications.channels.SmtpSettings` by the dispatcher."""
+
+    host: str
+    port: int
+    security: str = "starttls"
+    username: str = ""
+    password: str = ""
+    sender: str = ""
+    ca_file: str | None = None
+
+    def __repr__(self) -> str:  # never print the password into a log
+        return f"SmtpConfig(host={self.host!r}, port={self.port}, security={self.security!r})"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SmtpConfig | None:
+        host = env.get("OGI_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        security = env.get("OGI_SMTP_SECURITY", "starttls").strip() or "starttls"
+        if security not in ("starttls", "ssl", "none"):
+            raise UsageError(
+                f"环境变量 OGI_SMTP_SECURITY 应为 starttls、ssl 或 none，实为“{security}”",
+                field="OGI_SMTP_SECURITY",
+                rule="邮件服务器设置",
+            )
+        port_text = env.get("OGI_SMTP_PORT", "").strip() or {"ssl": "465", "none": "25"}.get(
+            security, "587"
+        )
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise UsageError(
+                f"环境变量 OGI_SMTP_PORT 的值“{port_text}”不是端口号",
+                field="OGI_SMTP_PORT",
+                rule="邮件服务器设置",
+            ) from None
+        return cls(
+            host=host,
+            port=port,
+            security=security,
+            username=env.get("OGI_SMTP_USER", ""),
+            password=env.get("OGI_SMTP_PASSWORD", ""),
+            sender=env.get("OGI_SMTP_SENDER", "") or f"ogi@{host}",
+            ca_file=env.get("OGI_SMTP_CA_FILE") or None,
         )
 
 

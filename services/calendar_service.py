@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from domain.access import Actor, Role, require_role
@@ -211,7 +211,10 @@ def recompute_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[M
         changes = []
         for stored in uow.cases.get_many(ids[start : start + RECOMPUTE_BATCH]):
             projection = project(stored.case, calendar)
-            if projection == stored.projection:
+            # the sweep moves next_reminder_on past what it recorded: not a calendar change
+            if replace(projection, next_reminder_on=stored.projection.next_reminder_on) == (
+                stored.projection
+            ):
                 continue
             changes.append((stored.id, projection))
             old_due, new_due = stored.projection.due, projection.due

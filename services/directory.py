@@ -77,3 +77,17 @@ def add_user(
 def list_users(uow: Any, agency: str | None = None) -> list[User]:
     with uow.read():
         return uow.directory.users(agency)
+
+
+def set_notification_settings(
+    uow: Any, code: str, settings: Any, *, actor: Actor, today: dt.date
+) -> Any:
+    """An administrator sets an agency's webhook, report kind and auto-close opt-ins."""
+    from domain.agency_settings import check_settings
+
+    del today
+    require_role(actor, {Role.ADMIN}, "设置机关的通知方式")
+    checked = check_settings(settings)
+    with uow.write():
+        uow.reminders.set_agency_settings(uow.directory.agency_id(code), checked)
+    return checked

@@ -59,6 +59,16 @@ class Agency(Base):
     auto_close_abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
     # the agency's own letter templates, looked up before seeds/letters/ (migration 0005)
     letters_dir: Mapped[str | None] = mapped_column(String(500))
+    # notifications and reminders (migration 0006): the group-robot webhook (flavor
+    # wecom | dingtalk | json, empty: none), which report date applies (department 31 January,
+    # government 31 March), and whether a lapsed fee window closes the case automatically
+    webhook_flavor: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    webhook_secret: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    report_kind: Mapped[str] = mapped_column(
+        String(20), default="department", server_default="department"
+    )
+    auto_close_unpaid: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -127,6 +137,8 @@ class CaseRow(Base):
         Index("ix_cases_received_on", "received_on"),
         Index("ix_cases_concluded_on", "concluded_on"),
         Index("ix_cases_assignee", "assignee_id"),
+        # the sweep reads only cases whose next watched point is due (migration 0006)
+        Index("ix_cases_next_reminder_on", "next_reminder_on"),
         # covering indexes of the annual report's aggregates (migration 0003)
         Index(
             "ix_cases_agency_received",
@@ -231,6 +243,87 @@ class Outbox(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    batch: Mapped[str | None] = mapped_column(String(40))  # the sweep run that wrote it
+
+    __table_args__ = (Index("ix_outbox_recipient", "recipient", "created_at"),)
+
+
+class Reminder(Base):
+    """A reminder threshold decided once: sent or skipped (RULES §6 "Exactly once").
+
+    Unique on (subject, kind, threshold, watched): the sweep inserts-or-skips, so two sweeps
+    at once or a re-run after a crash never write a second one; a moved date is a new key.
+    """
+
+    __tablename__ = "reminders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(30))
+    threshold: Mapped[int] = mapped_column(Integer)
+    watched: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # sent | skipped
+    swept_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint(
+            "subject",
+            "kind",
+            "threshold",
+            "watched",
+            name="uq_reminders_subject_kind_threshold_watched",
+        ),
+    )
+
+
+class Delivery(Base):
+    """One e-mail digest or webhook post owed for a batch of outbox rows, and its state."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | webhook
+    target: Mapped[str] = mapped_column(String(200))  # user name or agency code
+    batch: Mapped[str] = mapped_column(String(40))
+    outbox_ids: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    first_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    __table_args__ = (
+        UniqueConstraint("channel", "target", "batch", name="uq_deliveries_channel_target_batch"),
+        Index("ix_deliveries_status_next", "status", "next_attempt_at"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """Every try at a delivery, successful or not."""
+
+    __tablename__ = "delivery_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class FlowRun(Base):
+    """One run of a flow: what, as of which day, when, what it counted, and any error."""
+
+    __tablename__ = "flow_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    __table_args__ = (Index("ix_flow_runs_kind_started", "kind", "started_at"),)
 
 
 class YearLockedLedger(Base):

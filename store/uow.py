@@ -34,6 +34,7 @@ from store.repositories.directory import DirectoryRepository
 from store.repositories.fees import FeeRepository
 from store.repositories.letters import LetterRepository
 from store.repositories.outbox import OutboxRepository
+from store.repositories.reminders import ReminderRepository
 from store.repositories.reports import ReportRepository
 from store.repositories.years import YearRepository
 
@@ -109,6 +110,7 @@ class SqlUnitOfWork:
         self.letters = LetterRepository(session)
         self.reports = ReportRepository(session)
         self.outbox = OutboxRepository(session)
+        self.reminders = ReminderRepository(session)
         self.queries = Queries(session)
         try:
             yield session

@@ -17,6 +17,17 @@ from domain.messages import Message
 from store.models import Outbox
 
 
+def _values(message: Message, at: dt.datetime) -> dict[str, Any]:
+    return {
+        "kind": message.kind,
+        "recipient": message.recipient,
+        "dedupe_key": message.key,
+        "payload": dict(message.payload),
+        "created_at": at,
+        "batch": message.batch,
+    }
+
+
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -29,20 +40,26 @@ class OutboxRepository:
         else:
             from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
         inserted = 0
-        for message in messages:
-            values = {
-                "kind": message.kind,
-                "recipient": message.recipient,
-                "dedupe_key": message.key,
-                "payload": dict(message.payload),
-                "created_at": at,
-            }
+        plain = [m for m in messages if not m.replace]
+        for start in range(0, len(plain), 500):  # the sweep's many messages: multi-row
             result = self.session.execute(
-                insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                insert(Outbox)
+                .values([_values(m, at) for m in plain[start : start + 500]])
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(Outbox.id)
             )
-            if result.rowcount:
+            inserted += len(result.all())
+        for message in (m for m in messages if m.replace):
+            result = self.session.execute(
+                insert(Outbox)
+                .values(**_values(message, at))
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(Outbox.id)
+            )
+            # RETURNING, not rowcount: psycopg reports -1 for a skipped INSERT … ON CONFLICT
+            if result.scalar_one_or_none() is not None:
                 inserted += 1
-            elif message.replace:
+            else:
                 self.session.execute(
                     update(Outbox)
                     .where(Outbox.dedupe_key == message.key)

@@ -134,3 +134,23 @@ def issue_letter(
     from services import letters
 
     return letters.issue_letter(uow(engine), case_no, kind, actor=who(engine, username), today=today)
+
+
+def sweep(engine: Engine, today: dt.date) -> Any:
+    from flows.sweep import run_sweep
+
+    return run_sweep(uow(engine), today)
+
+
+def my_inbox(engine: Engine, username: str, unread: bool = False) -> list[dict[str, Any]]:
+    from services.inbox import inbox as inbox_service
+
+    return inbox_service(uow(engine), actor=who(engine, username), unread=unread)
+
+
+def set_notification_settings(engine: Engine, agency: str, username: str = "admin", **kw: Any) -> Any:
+    from domain.agency_settings import NotificationSettings
+
+    return directory.set_notification_settings(
+        uow(engine), agency, NotificationSettings(**kw), actor=who(engine, username), today=TODAY
+    )
