@@ -75,33 +75,21 @@ def exit_code_for(exc: BaseException) -> int:
 
 @contextmanager
 def friendly_errors() -> Iterator[None]:
-    """Turn every expected failure into a Chinese message and an exit code, never a traceback."""
-    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-
+    """Turn every expected failure into a Chinese message and an exit code, never a traceback.
+    Database failures arrive as the engine's own errors: `store.uow.translated` turns those
+    raised outside a unit of work (migrations, set-up) into them too, so no SQLAlchemy here."""
     from domain.errors import DomainError
     from formats.ledger import LedgerError
+    from store.uow import translated
 
     try:
-        yield
+        with translated():
+            yield
     except LedgerError as exc:
         fail("台账未导入，发现以下问题（未写入任何数据）：\n" + str(exc), EXIT_RULE)
     except DomainError as exc:
         hint = f"（字段：{exc.field}；规则：{exc.rule}）" if exc.field or exc.rule else ""
         fail(f"{exc.message}{hint}", exit_code_for(exc))
-    except IntegrityError as exc:
-        fail(
-            f"数据冲突，未写入任何数据（可能是重复的编号或他人同时修改）：{exc.orig}", EXIT_CONFLICT
-        )
-    except (OperationalError, ProgrammingError) as exc:
-        text = str(exc.orig) if exc.orig else str(exc)
-        if "no such table" in text or "does not exist" in text:
-            fail(
-                "数据库尚未初始化，请先运行：ogi init --agency 代码 --agency-name 名称",
-                EXIT_NO_DATABASE,
-            )
-        if "could not connect" in text or "Connection refused" in text or "unable to open" in text:
-            fail(f"无法连接数据库：{text.strip()}", EXIT_NO_DATABASE)
-        raise
     except FileNotFoundError as exc:
         fail(f"找不到文件：{exc.filename}", EXIT_USAGE)
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:

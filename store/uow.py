@@ -174,6 +174,9 @@ def _translated() -> Iterator[None]:
         ) from None
 
 
+translated = _translated  # for entry points: database failures outside a unit of work
+
+
 def _first_line(exc: Exception) -> str:
     orig = getattr(exc, "orig", None)
     return (str(orig) if orig is not None else str(exc)).strip().splitlines()[0]
