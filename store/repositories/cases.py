@@ -13,8 +13,10 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
+from sqlalchemy import JSON, Integer, Table, any_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from domain.access import Role
@@ -39,7 +41,8 @@ class StoredCase:
     projection: Projection
 
 
-def to_domain_event(row: CaseEventRow) -> CaseEvent:
+def to_domain_event(row: Any) -> CaseEvent:
+    """An event from its stored row (an ORM object or a plain row: same attribute names)."""
     return CaseEvent(
         CaseEventType(row.type), row.on, row.at, row.actor, Role(row.role), row.reason, row.payload
     )
@@ -59,7 +62,7 @@ def event_values(case_id: int, seq: int, event: CaseEvent) -> dict[str, object]:
     }
 
 
-def _projection_of(row: CaseRow) -> Projection:
+def _projection_of(row: Any) -> Projection:
     return Projection(
         state=row.state,
         outcome=row.outcome,
@@ -96,23 +99,33 @@ class CaseRepository:
         return self._stored([row])[0]
 
     def get_many(self, ids: Sequence[int]) -> list[StoredCase]:
-        """Many cases with a few queries (batch work: recompute, import)."""
-        rows: list[CaseRow] = []
+        """Many cases with a few queries (batch work: recompute, import). Plain rows, not ORM
+        objects: nothing here is modified through the session."""
+        table = CaseRow.__table__
+        rows: list[Any] = []
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            rows += self.session.execute(select(CaseRow).where(CaseRow.id.in_(chunk))).scalars()
+            rows += self.session.execute(select(table).where(self._among(table.c.id, chunk))).all()
         order = {case_id: i for i, case_id in enumerate(ids)}
         return self._stored(sorted(rows, key=lambda r: order[r.id]))
 
-    def _stored(self, rows: Sequence[CaseRow]) -> list[StoredCase]:
+    def _among(self, column: Any, values: Sequence[int]) -> Any:
+        """`column IN (…)`; on PostgreSQL `column = ANY(array)`: one parameter, not hundreds
+        (psycopg parses a query text with many placeholders slowly)."""
+        if self._sqlite:
+            return column.in_(values)
+        return column == any_(bindparam(None, list(values), type_=ARRAY(Integer)))
+
+    def _stored(self, rows: Sequence[Any]) -> list[StoredCase]:
         ids = [r.id for r in rows]
         events: dict[int, list[CaseEvent]] = defaultdict(list)
+        table = CaseEventRow.__table__
         for start in range(0, len(ids), CHUNK):
             for event in self.session.execute(
-                select(CaseEventRow)
-                .where(CaseEventRow.case_id.in_(ids[start : start + CHUNK]))
-                .order_by(CaseEventRow.case_id, CaseEventRow.seq)
-            ).scalars():
+                select(table)
+                .where(self._among(table.c.case_id, ids[start : start + CHUNK]))
+                .order_by(table.c.case_id, table.c.seq)
+            ):
                 events[event.case_id].append(to_domain_event(event))
         agencies = dict(self.session.execute(select(Agency.id, Agency.code)).all())
         assignee_ids = {r.assignee_id for r in rows if r.assignee_id}
@@ -327,7 +340,7 @@ class CaseRepository:
         ids = [case_id for case_id, _, _ in changes]
         for start in range(0, len(ids), CHUNK):
             query = select(CaseRow.id, CaseRow.version).where(
-                CaseRow.id.in_(ids[start : start + CHUNK])
+                self._among(CaseRow.id, ids[start : start + CHUNK])
             )
             if not self._sqlite:
                 query = query.with_for_update()
