@@ -54,7 +54,7 @@ from domain.errors import DatabaseUnavailableError, DomainError
 from domain.notice import ParsedNotice, merge_notice
 from store.repositories.calendar import build_calendar, bundled_calendar
 
-RECOMPUTE_BATCH = 2000
+RECOMPUTE_BATCH = 1000  # cases per read and per short write transaction
 INLINE_LIMIT = 2000  # open cases replayed inside the calendar change's own transaction
 PREVIEW_CASES = 20  # how many moved cases a preview names; the count is always complete
 
