@@ -75,12 +75,16 @@ def exit_code_for(exc: BaseException) -> int:
 
 @contextmanager
 def friendly_errors() -> Iterator[None]:
-    """Turn every expected failure into a Chinese message and an exit code, never a traceback."""
+    """Turn every expected failure into a Chinese message and an exit code, never a traceback.
+    Database failures arrive as the engine's own errors: `store.errors.translated` turns those
+    raised outside a unit of work (migrations, set-up) into them too, so no SQLAlchemy here."""
     from domain.errors import DomainError
     from formats.ledger import LedgerError
+    from store.errors import translated
 
     try:
-        yield
+        with translated():
+            yield
     except LedgerError as exc:
         fail("台账未导入，发现以下问题（未写入任何数据）：\n" + str(exc), EXIT_RULE)
     except DomainError as exc:

@@ -9,14 +9,30 @@ Importing a notice is previewed before anything is written: the days parsed, the
 status changes against what is loaded, and the open cases whose dates would move. The same
 function does the preview and the import (`dry_run` rolls the transaction back), so what the
 administrator confirms is exactly what is written. Any change to the table recomputes every
-open case's projection in the same transaction and records each due date that moved.
+open case's projection and records each due date that moved.
+
+Recomputing, and why it is done in two ways. A calendar change must not hold the write lock
+(on SQLite: the whole database) while a million cases are replayed, yet a small installation
+should see its change and its effects commit together. So:
+
+- up to `INLINE_LIMIT` open cases, the change replays them inside its own transaction
+  (`replay_open_cases`): atomic, and the preview of a dry run is exactly what is written;
+- beyond that, the change commits its entries first, then `recompute_open_cases` reads the
+  open cases in batches (read transactions), computes their projections outside any
+  transaction, and writes each batch in one short write transaction with version checks. A
+  case acted on meanwhile was projected by its own action on the calendar then in force (the
+  new one: it was committed first); it is re-read and planned again, never overwritten. The
+  preview of a dry run plans the same batches without writing, so it names the same cases.
+  Between the commit of the entries and the end of the batches some projections are still
+  the old calendar's; running `recompute_open_cases` again is always safe (it rewrites only
+  what differs) and finishes the work after a crash.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domain.access import Actor, Role, require_role
@@ -33,12 +49,13 @@ from domain.calendar import (
     package_entries,
     year_schedule,
 )
-from domain.case import project
+from domain.case import Projection, project
 from domain.errors import DatabaseUnavailableError, DomainError
 from domain.notice import ParsedNotice, merge_notice
 from store.repositories.calendar import build_calendar, bundled_calendar
 
-RECOMPUTE_BATCH = 2000
+RECOMPUTE_BATCH = 1000  # cases per read and per short write transaction
+INLINE_LIMIT = 2000  # open cases replayed inside the calendar change's own transaction
 PREVIEW_CASES = 20  # how many moved cases a preview names; the count is always complete
 
 
@@ -140,17 +157,21 @@ def import_notice(
         replaced = uow.calendar.remove_notice_year(notice.year)
         uow.calendar.add(entries, actor.name, uow.now())
         label = "节假日安排通知" if notice.kind == "schedule" else "调整通知"
-        moved = recompute_open_cases(uow, f"导入{notice.year}年{label}（{origin}）", after)
-        change = CalendarChange(
-            added=len(entries),
-            replaced=replaced,
-            moved=moved[:PREVIEW_CASES],
-            moved_count=len(moved),
-            days=diff_calendars(before, after, _years_touched(notice, entries)),
-            written=not dry_run,
-        )
+        cause = f"导入{notice.year}年{label}（{origin}）"
+        moved = _replay_if_few(uow, cause, after)
+        days = diff_calendars(before, after, _years_touched(notice, entries))
         if dry_run:
             uow.discard()
+    if moved is None:
+        moved = _after_commit(uow, cause, after, dry_run)
+    change = CalendarChange(
+        added=len(entries),
+        replaced=replaced,
+        moved=moved[:PREVIEW_CASES],
+        moved_count=len(moved),
+        days=days,
+        written=not dry_run,
+    )
     return NoticeImport(notice, origin, tuple(notice.festivals), entries, change)
 
 
@@ -196,38 +217,157 @@ def set_override(
         uow.calendar.add([entry], actor.name, uow.now())
         after = build_calendar(uow.calendar.entries())
         label = "调休上班" if kind is EntryKind.WORKDAY else "放假"
-        moved = recompute_open_cases(uow, f"人工调整 {day.isoformat()} 为{label}", after)
+        cause = f"人工调整 {day.isoformat()} 为{label}"
+        moved = _replay_if_few(uow, cause, after)
         days = diff_calendars(before, after, range(day.year, day.year + 1))
+    if moved is None:
+        moved = _after_commit(uow, cause, after, dry_run=False)
     return CalendarChange(1, replaced, moved[:PREVIEW_CASES], len(moved), days, True)
 
 
-def recompute_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[MovedDate]:
-    """Replay every open case against the calendar, in batches, inside the caller's
-    transaction; records and returns each due date that moved."""
-    ids = uow.cases.open_ids()
+def _replay_if_few(uow: Any, cause: str, calendar: WorkCalendar) -> list[MovedDate] | None:
+    """Inside the calendar change's transaction: replay the open cases there when they are
+    few (the change and its effects commit together); None when they are many."""
+    if uow.cases.open_count() > INLINE_LIMIT:
+        return None
+    return replay_open_cases(uow, cause, calendar)
+
+
+def _after_commit(
+    uow: Any, cause: str, calendar: WorkCalendar, dry_run: bool
+) -> list[MovedDate]:
+    """Many open cases: after the calendar change committed, recompute them in batches
+    (never holding the write lock long); a preview only plans, reading in batches."""
+    if not dry_run:
+        return recompute_open_cases(uow, cause, calendar).moved
+    moved: list[MovedDate] = []
+    after = 0
+    while True:
+        with uow.read():
+            ids = uow.cases.open_ids(after=after, limit=RECOMPUTE_BATCH)
+            if not ids:
+                return moved
+            stored = uow.cases.get_many(ids)
+        after = ids[-1]
+        moved += [plan.moved for plan in plan_recompute(stored, calendar) if plan.moved]
+
+
+def replay_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[MovedDate]:
+    """Replay every open case against the calendar inside the caller's write transaction
+    (atomic with the calendar entries; used up to `INLINE_LIMIT` open cases); records and
+    returns each due date that moved."""
     moved: list[MovedDate] = []
     now = uow.now()
-    for start in range(0, len(ids), RECOMPUTE_BATCH):
-        changes = []
-        for stored in uow.cases.get_many(ids[start : start + RECOMPUTE_BATCH]):
-            projection = project(stored.case, calendar)
-            # the sweep moves next_reminder_on past what it recorded: not a calendar change
-            if replace(projection, next_reminder_on=stored.projection.next_reminder_on) == (
-                stored.projection
-            ):
-                continue
-            changes.append((stored.id, projection))
-            old_due, new_due = stored.projection.due, projection.due
-            if old_due == new_due:
-                continue
+    after = 0
+    while ids := uow.cases.open_ids(after=after, limit=RECOMPUTE_BATCH):
+        after = ids[-1]
+        plans = plan_recompute(uow.cases.get_many(ids), calendar)
+        uow.cases.set_projections([(plan.case_id, plan.projection) for plan in plans])
+        moved += _record_moves(uow, plans, {plan.case_id for plan in plans}, cause, now)
+        uow.flush()
+    return moved
+
+
+@dataclass(frozen=True)
+class Replan:
+    """A case whose projection differs on the new calendar, and the version it was read at."""
+
+    case_id: int
+    version: int
+    projection: Projection
+    moved: MovedDate | None
+
+
+def plan_recompute(cases: Iterable[Any], calendar: WorkCalendar) -> list[Replan]:
+    """The new projection of each stored case whose projection the calendar changes (pure:
+    no database, no lock)."""
+    plans = []
+    for stored in cases:
+        projection = project(stored.case, calendar)
+        # the sweep moves next_reminder_on past what it recorded: not a calendar change
+        if replace(projection, next_reminder_on=stored.projection.next_reminder_on) == (
+            stored.projection
+        ):
+            continue
+        old_due, new_due = stored.projection.due, projection.due
+        moved = None
+        if old_due != new_due:
             shift = 0
             if old_due is not None and new_due is not None:
                 shift = calendar.workdays_between(old_due, new_due).count
-            moved.append(MovedDate(stored.case.case_no, old_due, new_due, shift))
-            uow.cases.record_due_change(stored.id, old_due, new_due, shift, cause, now)
-        uow.cases.set_projections(changes)
-        uow.flush()
+            moved = MovedDate(stored.case.case_no, old_due, new_due, shift)
+        plans.append(Replan(stored.id, stored.version, projection, moved))
+    return plans
+
+
+def _record_moves(
+    uow: Any, plans: list[Replan], written: set[int], cause: str, now: dt.datetime
+) -> list[MovedDate]:
+    moved = []
+    for plan in plans:
+        if plan.moved is not None and plan.case_id in written:
+            move = plan.moved
+            uow.cases.record_due_change(plan.case_id, move.old_due, move.new_due, move.shift, cause, now)
+            moved.append(move)
     return moved
+
+
+@dataclass
+class Recompute:
+    """What a batched recompute did."""
+
+    cases: int = 0
+    rewritten: int = 0
+    retried: int = 0
+    moved: list[MovedDate] = field(default_factory=list)
+
+
+def recompute_open_cases(
+    uow: Any,
+    cause: str,
+    calendar: WorkCalendar,
+    *,
+    batch: int = RECOMPUTE_BATCH,
+    between: Callable[[list[Replan]], None] | None = None,
+) -> Recompute:
+    """Replay every open case against `calendar` without holding a write lock while reading
+    or computing: each batch is read in a read transaction, projected outside any
+    transaction, then written in one short write transaction with version checks. A case
+    acted on in between is not overwritten (its action projected it, on the calendar then in
+    force); it is re-read and planned again. `between` is called after a batch is planned and
+    before it is written (tests use it to act on a case at exactly that moment).
+
+    The caller must not hold a transaction: the calendar change is committed first.
+    """
+    result = Recompute()
+    after = 0
+    while True:
+        with uow.read():
+            ids = uow.cases.open_ids(after=after, limit=batch)
+            if not ids:
+                break
+            stored = uow.cases.get_many(ids)
+        after = ids[-1]
+        result.cases += len(ids)
+        plans = plan_recompute(stored, calendar)
+        while plans:
+            if between is not None:
+                between(plans)
+            with uow.write():
+                written = set(
+                    uow.cases.set_projections_if_version(
+                        [(p.case_id, p.version, p.projection) for p in plans]
+                    )
+                )
+                result.moved += _record_moves(uow, plans, written, cause, uow.now())
+            result.rewritten += len(written)
+            stale = [p.case_id for p in plans if p.case_id not in written]
+            if not stale:
+                break
+            result.retried += len(stale)
+            with uow.read():
+                plans = plan_recompute(uow.cases.get_many(stale), calendar)
+    return result
 
 
 # -- reading --------------------------------------------------------------------------------

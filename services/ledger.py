@@ -5,6 +5,11 @@ domain (the same `register` as a registration at the counter) and against the da
 exists, case numbers not already used, no locked year touched); any problem rejects the whole
 file, with a message per bad row, and nothing is written. Only then are the cases and their
 first events written, in multi-row statements of `BATCH` rows, inside one transaction.
+
+The checking and projecting happen before the write transaction opens (on SQLite a write
+transaction holds the whole database): the agency, the calendar and the case numbers taken
+are read once in a read transaction; the write transaction checks again only what another
+user could have changed meanwhile (case numbers, locked years, the calendar) and inserts.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.access import Actor, Role, authorize_register, require_role
-from domain.case import Registration, project, register
+from domain.case import Case, CaseEvent, Registration, project, register
 from domain.errors import DomainError
 from domain.yearend import years_counted
 from formats.ledger import LedgerError, LedgerRow, RowProblem, read_ledger
@@ -48,37 +53,20 @@ def import_ledger(
     require_role(actor, LEDGER_ROLES, "导入台账")
     authorize_register(actor, agency, imported=True)
     rows = read_ledger(path, today=today)
-    with uow.write():
+    with uow.read():  # look-ups made once per import, not per row
         agency_row = uow.directory.agency(agency)
         agency_id = uow.directory.agency_id(agency)
         _check_existing(uow, rows)
         calendar = uow.calendar.load()
-        now = uow.now()
-        prepared: list[tuple[Any, Any, Any, int, None]] = []
-        problems: list[RowProblem] = []
-        years: set[int] = set()
-        for row in rows:
-            form = _registration(row, agency, agency_row.supplement_days)
-            try:
-                case, event = register(
-                    form,
-                    actor,
-                    now,
-                    today,
-                    imported=True,
-                    outcome=row.outcome.value if row.outcome else None,
-                    concluded_on=row.concluded_on,
-                )
-            except DomainError as exc:
-                problems.append(
-                    RowProblem(row.line, exc.field, exc.rule or "", f"第{row.line}行：{exc.message}")
-                )
-                continue
-            years.update(years_counted(case.received_on, case.concluded_on, today))
-            prepared.append((case, event, project(case, calendar), agency_id, None))
-        if problems:
-            raise LedgerError(problems)
+    now = uow.now()
+    cases, years = _validate(rows, agency, agency_row.supplement_days, actor, now, today)
+    prepared = [(case, event, project(case, calendar), agency_id, None) for case, event in cases]
+    with uow.write():  # short: checks that may have changed meanwhile, then the inserts
+        _check_existing(uow, rows)
         guard_year_change(uow, agency_id, years)
+        if uow.calendar.load() is not calendar:  # the calendar changed since: project again
+            calendar = uow.calendar.load()
+            prepared = [(c, e, project(c, calendar), a, None) for c, e, _, a, _ in prepared]
         for start in range(0, len(prepared), BATCH):
             uow.cases.add_many(prepared[start : start + BATCH], now)
             if progress:
@@ -87,6 +75,42 @@ def import_ledger(
             uow.discard()
     concluded = sum(1 for r in rows if r.outcome is not None)
     return ImportResult(len(rows), len(rows) - concluded, concluded, dry_run)
+
+
+def _validate(
+    rows: list[LedgerRow],
+    agency: str,
+    supplement_days: int,
+    actor: Actor,
+    now: dt.datetime,
+    today: dt.date,
+) -> tuple[list[tuple[Case, CaseEvent]], set[int]]:
+    """Every row through the domain's `register` (no transaction open: pure work); all
+    problems at once, or the cases and the years they count in."""
+    cases: list[tuple[Case, CaseEvent]] = []
+    problems: list[RowProblem] = []
+    years: set[int] = set()
+    for row in rows:
+        form = _registration(row, agency, supplement_days)
+        try:
+            case, event = register(
+                form,
+                actor,
+                now,
+                today,
+                imported=True,
+                outcome=row.outcome.value if row.outcome else None,
+                concluded_on=row.concluded_on,
+            )
+        except DomainError as exc:
+            message = f"第{row.line}行：{exc.message}"
+            problems.append(RowProblem(row.line, exc.field, exc.rule or "", message))
+            continue
+        years.update(years_counted(case.received_on, case.concluded_on, today))
+        cases.append((case, event))
+    if problems:
+        raise LedgerError(problems)
+    return cases, years
 
 
 def _registration(row: LedgerRow, agency: str, supplement_days: int) -> Registration:

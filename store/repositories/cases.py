@@ -9,11 +9,14 @@ same version collide instead of both succeeding.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import JSON, Integer, Table, any_, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from domain.access import Role
@@ -38,7 +41,8 @@ class StoredCase:
     projection: Projection
 
 
-def to_domain_event(row: CaseEventRow) -> CaseEvent:
+def to_domain_event(row: Any) -> CaseEvent:
+    """An event from its stored row (an ORM object or a plain row: same attribute names)."""
     return CaseEvent(
         CaseEventType(row.type), row.on, row.at, row.actor, Role(row.role), row.reason, row.payload
     )
@@ -58,7 +62,7 @@ def event_values(case_id: int, seq: int, event: CaseEvent) -> dict[str, object]:
     }
 
 
-def _projection_of(row: CaseRow) -> Projection:
+def _projection_of(row: Any) -> Projection:
     return Projection(
         state=row.state,
         outcome=row.outcome,
@@ -102,23 +106,33 @@ class CaseRepository:
         ).scalar_one_or_none()
 
     def get_many(self, ids: Sequence[int]) -> list[StoredCase]:
-        """Many cases with a few queries (batch work: recompute, import)."""
-        rows: list[CaseRow] = []
+        """Many cases with a few queries (batch work: recompute, import). Plain rows, not ORM
+        objects: nothing here is modified through the session."""
+        table = CaseRow.__table__
+        rows: list[Any] = []
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            rows += self.session.execute(select(CaseRow).where(CaseRow.id.in_(chunk))).scalars()
+            rows += self.session.execute(select(table).where(self._among(table.c.id, chunk))).all()
         order = {case_id: i for i, case_id in enumerate(ids)}
         return self._stored(sorted(rows, key=lambda r: order[r.id]))
 
-    def _stored(self, rows: Sequence[CaseRow]) -> list[StoredCase]:
+    def _among(self, column: Any, values: Sequence[int]) -> Any:
+        """`column IN (…)`; on PostgreSQL `column = ANY(array)`: one parameter, not hundreds
+        (psycopg parses a query text with many placeholders slowly)."""
+        if self._sqlite:
+            return column.in_(values)
+        return column == any_(bindparam(None, list(values), type_=ARRAY(Integer)))
+
+    def _stored(self, rows: Sequence[Any]) -> list[StoredCase]:
         ids = [r.id for r in rows]
         events: dict[int, list[CaseEvent]] = defaultdict(list)
+        table = CaseEventRow.__table__
         for start in range(0, len(ids), CHUNK):
             for event in self.session.execute(
-                select(CaseEventRow)
-                .where(CaseEventRow.case_id.in_(ids[start : start + CHUNK]))
-                .order_by(CaseEventRow.case_id, CaseEventRow.seq)
-            ).scalars():
+                select(table)
+                .where(self._among(table.c.case_id, ids[start : start + CHUNK]))
+                .order_by(table.c.case_id, table.c.seq)
+            ):
                 events[event.case_id].append(to_domain_event(event))
         agencies = dict(self.session.execute(select(Agency.id, Agency.code)).all())
         assignee_ids = {r.assignee_id for r in rows if r.assignee_id}
@@ -145,13 +159,23 @@ class CaseRepository:
             for r in rows
         ]
 
-    def open_ids(self) -> list[int]:
+    def open_ids(self, *, after: int = 0, limit: int | None = None) -> list[int]:
+        """Ids of open cases in id order; `after` and `limit` page through them (keyset)."""
         closed = [s.value for s in CLOSED_STATES]
-        return list(
-            self.session.execute(
-                select(CaseRow.id).where(CaseRow.state.not_in(closed)).order_by(CaseRow.id)
-            ).scalars()
+        query = (
+            select(CaseRow.id)
+            .where(CaseRow.state.not_in(closed), CaseRow.id > after)
+            .order_by(CaseRow.id)
         )
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self.session.execute(query).scalars())
+
+    def open_count(self) -> int:
+        closed = [s.value for s in CLOSED_STATES]
+        return self.session.execute(
+            select(func.count()).select_from(CaseRow).where(CaseRow.state.not_in(closed))
+        ).scalar_one()
 
     def numbers_taken(self, numbers: Iterable[str]) -> set[str]:
         wanted = list(numbers)
@@ -219,29 +243,52 @@ class CaseRepository:
         self,
         items: Sequence[tuple[Case, CaseEvent, Projection, int, int | None]],
         at: dt.datetime,
-    ) -> None:
-        """Insert many new cases (case, first event, projection, agency id, assignee id) in
-        multi-row statements: the bulk path of a ledger import."""
+    ) -> list[int]:
+        """Insert many new cases (case, first event, projection, agency id, assignee id): the
+        bulk path of a ledger import; returns their ids in the order of `items`.
+
+        The ids are reserved first (the PostgreSQL sequence; on SQLite the caller's
+        BEGIN IMMEDIATE holds the database, so the next ids after the largest are free), so
+        events need no second look-up and the rows go in as plain multi-row statements on
+        the Core tables — `COPY` on PostgreSQL — without the ORM's per-row bookkeeping."""
         if not items:
-            return
-        self.session.execute(
-            insert(CaseRow),
-            [self._row_values(c, p, agency, assignee, at) for c, _, p, agency, assignee in items],
+            return []
+        ids = self._reserve_ids(len(items))
+        cases = [
+            {"id": case_id, **self._row_values(c, p, agency, assignee, at)}
+            for case_id, (c, _, p, agency, assignee) in zip(ids, items, strict=True)
+        ]
+        events = [event_values(case_id, 1, e) for case_id, (_, e, *_) in zip(ids, items, strict=True)]
+        if self._sqlite:
+            self.session.execute(insert(CaseRow.__table__), cases)
+            self.session.execute(insert(CaseEventRow.__table__), events)
+        else:
+            self._copy(CaseRow.__table__, cases)
+            self._copy(CaseEventRow.__table__, events)
+        return ids
+
+    def _reserve_ids(self, n: int) -> list[int]:
+        if self._sqlite:
+            top = self.session.execute(select(func.coalesce(func.max(CaseRow.id), 0))).scalar_one()
+            return list(range(top + 1, top + 1 + n))
+        sequence = func.pg_get_serial_sequence("cases", "id")
+        return list(
+            self.session.execute(
+                select(func.nextval(sequence)).select_from(func.generate_series(1, n))
+            ).scalars()
         )
-        numbers = [c.case_no for c, *_ in items]
-        ids: dict[str, int] = {}
-        for start in range(0, len(numbers), CHUNK):
-            ids.update(
-                self.session.execute(
-                    select(CaseRow.case_no, CaseRow.id).where(
-                        CaseRow.case_no.in_(numbers[start : start + CHUNK])
-                    )
-                ).all()
-            )
-        self.session.execute(
-            insert(CaseEventRow),
-            [event_values(ids[c.case_no], 1, e) for c, e, *_ in items],
-        )
+
+    def _copy(self, table: Table, rows: list[dict[str, object]]) -> None:
+        """PostgreSQL's COPY FROM STDIN through psycopg, inside the session's transaction."""
+        columns = list(rows[0])
+        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        cursor = self.session.connection().connection.driver_connection.cursor()
+        names = ", ".join(f'"{name}"' for name in columns)
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(
+                    [json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns]
+                )
 
     @staticmethod
     def _row_values(
@@ -286,24 +333,50 @@ class CaseRepository:
 
     def set_projections(self, changes: Sequence[tuple[int, Projection]]) -> None:
         """Write recomputed projections (a calendar change moves no event, only dates)."""
-        for case_id, projection in changes:
-            self.session.execute(
-                update(CaseRow).where(CaseRow.id == case_id).values(**projection.as_dict())
-            )
+        self._write_projections([(case_id, None, p) for case_id, p in changes])
 
-    def set_projections_if_version(self, changes: Sequence[tuple[int, int, Projection]]) -> int:
+    def set_projections_if_version(
+        self, changes: Sequence[tuple[int, int, Projection]]
+    ) -> list[int]:
         """Write projections only where the case is still at the version they were computed
-        from; returns how many were written (the others changed meanwhile and were already
-        projected by their own action)."""
-        written = 0
-        for case_id, version, projection in changes:
-            result = self.session.execute(
-                update(CaseRow)
-                .where(CaseRow.id == case_id, CaseRow.version == version)
-                .values(**projection.as_dict())
+        from; returns the ids written. The others changed meanwhile: their own action
+        projected them, and the caller re-reads them. The versions are read under row locks
+        (PostgreSQL; SQLite's BEGIN IMMEDIATE holds the whole database), so nothing changes
+        between the check and the write."""
+        current: dict[int, int] = {}
+        ids = [case_id for case_id, _, _ in changes]
+        for start in range(0, len(ids), CHUNK):
+            query = select(CaseRow.id, CaseRow.version).where(
+                self._among(CaseRow.id, ids[start : start + CHUNK])
             )
-            written += result.rowcount or 0
-        return written
+            if not self._sqlite:
+                query = query.with_for_update()
+            current.update(self.session.execute(query).tuples().all())
+        fresh = [(i, v, p) for i, v, p in changes if current.get(i) == v]
+        self._write_projections(fresh)
+        return [case_id for case_id, _, _ in fresh]
+
+    def _write_projections(self, changes: Sequence[tuple[int, int | None, Projection]]) -> None:
+        """One executemany UPDATE per call (a pipeline on psycopg), not a statement each."""
+        if not changes:
+            return
+        table = CaseRow.__table__
+        names = list(changes[0][2].as_dict())
+        statement = update(table).where(table.c.id == bindparam("p_id"))
+        if changes[0][1] is not None:
+            statement = statement.where(table.c.version == bindparam("p_version"))
+        statement = statement.values({name: bindparam(f"p_{name}") for name in names})
+        self.session.execute(
+            statement,
+            [
+                {
+                    "p_id": case_id,
+                    "p_version": version,
+                    **{f"p_{k}": v for k, v in projection.as_dict().items()},
+                }
+                for case_id, version, projection in changes
+            ],
+        )
 
     def record_due_change(
         self,
