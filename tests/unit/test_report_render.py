@@ -41,13 +41,7 @@ from formats.report import (
     section4_table,
 )
 
-REFERENCE = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "published-tables.json"
-)
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_file(),
-    reason=f"published tables not found at {REFERENCE} (shared/ is not checked out)",
-)
+REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "reference" / "published-tables.json"
 
 AGENCY_NAME = "济南市历下区人民政府"
 SUMMARY = "这是第三部分的摘要段落，予以公开占56.5%。"
@@ -121,15 +115,11 @@ def synthetic(template: str = "2021") -> dict[str, Any]:
 
 @pytest.fixture
 def report_2021() -> dict[str, Any]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"published tables not found at {REFERENCE}")
     return published(2021)
 
 
 @pytest.fixture
 def report_2019() -> dict[str, Any]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"published tables not found at {REFERENCE}")
     return published(2019)
 
 
@@ -383,7 +373,6 @@ def test_xlsx_section4_fifteen_numbers_in_order() -> None:
     ]  # fmt: skip
 
 
-@needs_reference
 def test_xlsx_section4_published(report_2021: dict[str, Any]) -> None:
     ws = load_xlsx(render(report_2021, "xlsx"))["四、复议诉讼"]
     assert [ws.cell(4, c).value for c in range(1, 16)] == [
