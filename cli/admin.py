@@ -8,10 +8,14 @@ from rich.table import Table
 from cli.common import JsonOption, actor, runtime, today, uow
 from cli.output import console, print_json
 from domain.access import ROLE_LABELS
-from services import directory
-from services.setup import initialise
 
 AdminOption = typer.Option("admin", "--user", "-u", envvar="OGI_USER", help="操作人（系统管理员）")
+
+def _directory():  # type: ignore[no-untyped-def]
+    from services import directory
+
+    return directory
+
 
 agency_app = typer.Typer(help="机关（区政府、部门、街道）", no_args_is_help=True)
 user_app = typer.Typer(help="用户（经办人、主管、负责人、管理员）", no_args_is_help=True)
@@ -40,6 +44,8 @@ def init(
 ) -> None:
     """Non-interactive and idempotent: a second run changes nothing that exists."""
     runtime().create_database = True
+    from services.setup import initialise
+
     result = initialise(
         uow(), agency, agency_name, prefix=prefix, admin=admin, admin_name=admin_name
     )
@@ -67,7 +73,7 @@ def agency_add(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    info = directory.add_agency(
+    info = _directory().add_agency(
         uow(),
         code,
         name,
@@ -87,7 +93,7 @@ def agency_add(
 
 @agency_app.command("list", help="列出全部机关")
 def agency_list(as_json: bool = JsonOption) -> None:
-    rows = directory.list_agencies(uow())
+    rows = _directory().list_agencies(uow())
     if as_json:
         print_json([r.__dict__ for r in rows])
         return
@@ -107,7 +113,7 @@ def user_add(
     user: str = AdminOption,
     as_json: bool = JsonOption,
 ) -> None:
-    info = directory.add_user(
+    info = _directory().add_user(
         uow(), username, display_name, role, agency, email, actor=actor(user), today=today()
     )
     if as_json:
@@ -120,7 +126,7 @@ def user_add(
 
 @user_app.command("list", help="列出用户")
 def user_list(agency: str = typer.Option(None, "--agency"), as_json: bool = JsonOption) -> None:
-    rows = directory.list_users(uow(), agency)
+    rows = _directory().list_users(uow(), agency)
     if as_json:
         print_json([_user_json(r) for r in rows])
         return

@@ -13,10 +13,15 @@ from cli.common import JsonOption, UserOption, actor, actor_or_system, today, uo
 from cli.output import EXIT_USAGE, console, err_console, fail, parse_date, print_json, print_steps
 from domain.case import EVENT_TYPE_LABELS, STATE_LABELS, CaseEventType, CaseState
 from domain.outcomes import ApplicantType, Channel, Outcome
-from services import cases as case_service
-from services.cases import CaseFilter, list_cases
 
 app = typer.Typer(no_args_is_help=True)
+
+
+def _svc():  # type: ignore[no-untyped-def]
+    """The case services, imported when a command runs (start-up stays fast)."""
+    from services import cases
+
+    return cases
 
 OnOption = typer.Option(None, "--on", help="发生日期 YYYY-MM-DD（默认今天）")
 ReasonOption = typer.Option("", "--reason", help="理由或说明")
@@ -60,7 +65,7 @@ def register(
     """Register a new application (RULES §2.1); identity numbers are checked."""
     day = parse_date(received_on, "--received-on")
     assert day is not None
-    new = case_service.NewCase(
+    new = _svc().NewCase(
         agency=agency,
         applicant_name=applicant,
         applicant_type=applicant_type,
@@ -73,11 +78,11 @@ def register(
         requested_form=requested_form,
         assignee=assignee,
     )
-    ref = case_service.register_case(uow(), new, actor=actor(user), today=today())
+    ref = _svc().register_case(uow(), new, actor=actor(user), today=today())
     _print_ref(ref, "已登记", as_json)
 
 
-def _print_ref(ref: case_service.CaseRef, verb: str, as_json: bool) -> None:
+def _print_ref(ref: _svc().CaseRef, verb: str, as_json: bool) -> None:
     if as_json:
         print_json(ref.to_json())
         return
@@ -107,7 +112,7 @@ def _action(
         for name, option in (("due", "--due"), ("letter_received_on", "--letter-received-on")):
             if name in payload:
                 payload[name] = parse_date(payload[name], option)
-        ref = case_service.act(
+        ref = _svc().act(
             uow(),
             case_no,
             event,
@@ -354,7 +359,7 @@ def list_cmd(
     """The queue: cases sorted by due date."""
     if page < 1:
         fail("--page 应为正整数", EXIT_USAGE)
-    flt = CaseFilter(
+    flt = _svc().CaseFilter(
         agency,
         region,
         assignee,
@@ -367,7 +372,7 @@ def list_cmd(
         limit=limit,
         offset=(page - 1) * limit,
     )
-    rows = list_cases(uow(), flt, actor=actor_or_system(user), today=today())
+    rows = _svc().list_cases(uow(), flt, actor=actor_or_system(user), today=today())
     if as_json:
         print_json(rows)
         return
@@ -411,7 +416,7 @@ def show_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """A case: its facts, events, due date with its explanation, provisional warning."""
-    detail = case_service.show_case(uow(), case_no, actor=actor_or_system(user), today=today())
+    detail = _svc().show_case(uow(), case_no, actor=actor_or_system(user), today=today())
     if as_json:
         print_json({"case": detail.row, "events": detail.events, "clock": detail.clock})
         return
@@ -509,9 +514,9 @@ def export(
 
     if fmt not in ("csv", "json"):
         fail("--format 应为 csv 或 json", EXIT_USAGE)
-    rows = list_cases(
+    rows = _svc().list_cases(
         uow(),
-        CaseFilter(agency=agency, region=region, state=state),
+        _svc().CaseFilter(agency=agency, region=region, state=state),
         actor=actor_or_system(user),
         today=today(),
     )
@@ -536,7 +541,7 @@ def export(
 
 def inbox_cmd(user: str = UserOption, as_json: bool = JsonOption) -> None:
     """A user's messages, e.g. the cases that crossed the year at the year-end close."""
-    messages = case_service.inbox(uow(), actor=actor(user))
+    messages = _svc().inbox(uow(), actor=actor(user))
     if as_json:
         print_json(messages)
         return

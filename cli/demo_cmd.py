@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,11 +19,9 @@ from cli.cases_cmd import print_queue
 from cli.common import configure, runtime
 from cli.output import console, err_console, print_steps
 from domain.case import CaseEventType as E
-from services import cases as svc
-from services import directory, letters
-from services.bootstrap import Runtime
-from services.calendar_service import calendar_status, load_calendar
-from services.setup import initialise
+
+if TYPE_CHECKING:
+    from services.bootstrap import Runtime
 
 AGENCIES = [
     ("lixia_dept_housing", "历下区住房和城乡建设局", "历下住建公开"),
@@ -173,6 +172,9 @@ def demo(
     ),
 ) -> None:
     """Build the demo office and print the queue."""
+    from services import cases as svc
+    from services.calendar_service import calendar_status, load_calendar
+
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
     configure(f"sqlite:///{db_file}")
@@ -207,6 +209,11 @@ def demo(
 
 def populate(rt: Runtime) -> list[str]:
     """Load the demo office into the runtime's (empty) database; the case numbers made."""
+    from services import cases as svc
+    from services import directory, letters
+    from services.calendar_service import load_calendar
+    from services.setup import initialise
+
     today = rt.today()
     for line in initialise(rt.uow(), "lixia", "济南市历下区人民政府", prefix="历下政公开"):
         console.print(f"  {line}")

@@ -9,7 +9,6 @@ from rich.progress import Progress
 
 from cli.common import JsonOption, actor, today, uow
 from cli.output import console, print_json
-from services.ledger import import_ledger
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -23,6 +22,8 @@ def ledger_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Check the whole file first; any bad row rejects it, and nothing is written."""
+    from services.ledger import import_ledger
+
     with Progress(transient=True, disable=as_json) as progress:
         task = progress.add_task("导入中", total=None)
         result = import_ledger(

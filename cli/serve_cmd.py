@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from cli.common import actor_or_system, runtime, uow
 from cli.output import console
-from domain.access import Actor
-from services import auth
-from services.bootstrap import Runtime
+
+if TYPE_CHECKING:
+    from domain.access import Actor
+    from services.bootstrap import Runtime
+
+
+def _auth():  # type: ignore[no-untyped-def]
+    """Sign-in services (Argon2 is slow to import): loaded when a command needs them."""
+    from services import auth
+
+    return auth
 
 
 def token(
@@ -16,7 +26,7 @@ def token(
     user: str = typer.Option(None, "--user", "-u", envvar="OGI_USER", help="操作人（默认服务器上的系统操作）"),
 ) -> None:
     """Print a new API token for the user (shown once; only its hash is stored)."""
-    print(auth.create_token(uow(), username, actor=_operator(user)))
+    print(_auth().create_token(uow(), username, actor=_operator(user)))
 
 
 def revoke_tokens(
@@ -24,7 +34,7 @@ def revoke_tokens(
     prefix: str = typer.Option(None, "--prefix", help="只吊销以此开头的令牌（如 ogi_AbC123）"),
     user: str = typer.Option(None, "--user", "-u", envvar="OGI_USER"),
 ) -> None:
-    count = auth.revoke_tokens(uow(), username, actor=_operator(user), prefix=prefix)
+    count = _auth().revoke_tokens(uow(), username, actor=_operator(user), prefix=prefix)
     console.print(f"已吊销 {username} 的 {count} 个令牌")
 
 
@@ -33,7 +43,7 @@ def password(
     user: str = typer.Option(None, "--user", "-u", envvar="OGI_USER"),
 ) -> None:
     """Set a one-time password (printed once); the user must change it at the first sign-in."""
-    one_time = auth.issue_one_time_password(uow(), username, actor=_operator(user))
+    one_time = _auth().issue_one_time_password(uow(), username, actor=_operator(user))
     console.print(f"用户 {username} 的一次性密码（首次登录后须修改）：")
     print(one_time)
 
@@ -97,7 +107,7 @@ def _load_demo(rt: Runtime) -> list[str]:
         rt.create_database = True
         populate(rt)
         for username in ["admin", *(s[0] for s in STAFF)]:
-            auth.set_password(rt.uow(), username, DEMO_PASSWORD, actor=SYSTEM)
+            _auth().set_password(rt.uow(), username, DEMO_PASSWORD, actor=SYSTEM)
     lines = [f"演示账号（密码均为 {DEMO_PASSWORD}；已有数据时以原密码为准）："]
     shown: set[str] = set()
     for username, name, role, agency in [("admin", "系统管理员", "admin", "lixia"), *STAFF]:
