@@ -19,20 +19,17 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import chinese_calendar
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, Run
 from ops import NewCase, act, register_case
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-import cli.common as cli_common
-import cli.main as cli_main
 from domain.case import CaseEventType as E
 from formats.ledger import read_ledger
 from store.models import FeeRecord
@@ -52,43 +49,6 @@ LEDGER_HEADER = [
     "办理结果",
     "答复日期",
 ]
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def ogi(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Iterator[Callable[..., Run]]:
-    """Run `ogi ARGS…` in-process through the console script's `main()`."""
-    monkeypatch.setenv("OGI_DATABASE_URL", db_url)
-    monkeypatch.setenv("OGI_TODAY", TODAY.isoformat())
-    monkeypatch.delenv("OGI_USER", raising=False)
-
-    def run(*args: str) -> Run:
-        capsys.readouterr()
-        cli_common.configure(None)
-        monkeypatch.setattr(sys, "argv", ["ogi", *args])
-        code: int = 0
-        try:
-            cli_main.main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        finally:
-            cli_common.reset()
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    yield run
-    cli_common.reset()
 
 
 def ogi_script() -> list[str]:
