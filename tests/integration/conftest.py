@@ -25,6 +25,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,21 +92,36 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield db
         db.dispose()
         return
+    with pg_schema("ogi_t") as schema:
+        db = Database("postgresql", pg_url(schema), schema)
+        try:
+            yield db
+        finally:
+            db.dispose()
+
+
+def pg_url(schema: str) -> str:
+    """The URL of a schema as the `ogi` command and `make_engine` take it."""
+    return f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+
+@contextmanager
+def pg_schema(prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema, dropped afterwards; skipped (or, with OGI_REQUIRE_PG set,
+    failed) when the server cannot be reached."""
     problem = _pg_unreachable()
     if problem is not None:
         message = f"PostgreSQL not reachable at {PG_URL} ({problem}); set OGI_TEST_PG_URL"
         if os.environ.get("OGI_REQUIRE_PG"):
             pytest.fail(message)
         pytest.skip(message)
-    schema = f"ogi_t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(PG_URL)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database("postgresql", f"{PG_URL}?options=-csearch_path%3D{schema}", schema)
     try:
-        yield db
+        yield schema
     finally:
-        db.dispose()
         with admin.begin() as connection:
             connection.execute(text("SET LOCAL lock_timeout = '20s'"))
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

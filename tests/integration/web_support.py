@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import uvicorn
-from conftest import PG_URL, TODAY, _pg_unreachable
+from conftest import TODAY, pg_schema, pg_url
 from sqlalchemy import Engine, text
 
 from domain.access import SYSTEM
@@ -162,24 +161,16 @@ def seed(engine: Engine) -> dict[str, str]:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One running server per module and database kind."""
-    admin = None
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('web')}/ogi.db"
-        engine = make_engine(url)
-    else:
-        problem = _pg_unreachable()
-        if problem is not None:
-            message = f"PostgreSQL not reachable at {PG_URL} ({problem})"
-            if os.environ.get("OGI_REQUIRE_PG"):
-                pytest.fail(message)
-            pytest.skip(message)
-        schema = f"ogi_w_{uuid.uuid4().hex[:12]}"
-        admin = make_engine(PG_URL)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-        engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('web')}/ogi.db"
+        else:
+            url = pg_url(stack.enter_context(pg_schema("ogi_w")))
+        yield from _serve(request.param, url)
+
+
+def _serve(kind: str, url: str) -> Iterator[Server]:
+    engine = make_engine(url)
     tokens = seed(engine)
     runtime = bootstrap(Settings(database_url=url, today=TODAY))
     config = uvicorn.Config(create_app(runtime, secret_key="test-secret"), host="127.0.0.1", port=0, log_level="warning")
@@ -192,13 +183,9 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         time.sleep(0.02)
     port = uv.servers[0].sockets[0].getsockname()[1]
     try:
-        yield Server(f"http://127.0.0.1:{port}", engine, request.param, tokens)
+        yield Server(f"http://127.0.0.1:{port}", engine, kind, tokens)
     finally:
         uv.should_exit = True
         thread.join(10)
         runtime.close()
         engine.dispose()
-        if admin is not None:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
