@@ -12,6 +12,7 @@ from rich.table import Table
 from cli.common import JsonOption, UserOption, actor, actor_or_system, today, uow
 from cli.output import EXIT_USAGE, console, err_console, fail, parse_date, print_json, print_steps
 from domain.case import EVENT_TYPE_LABELS, STATE_LABELS, CaseEventType, CaseState
+from domain.event_text import event_details
 from domain.outcomes import ApplicantType, Channel, Outcome
 
 app = typer.Typer(no_args_is_help=True)
@@ -109,7 +110,11 @@ def _action(
         **options: Any,
     ) -> None:
         payload = {k: v for k, v in options.items() if v is not None}
-        for name, option in (("due", "--due"), ("letter_received_on", "--letter-received-on")):
+        for name, option in (
+            ("due", "--due"),
+            ("letter_received_on", "--letter-received-on"),
+            ("received_on", "--received-on"),
+        ):
             if name in payload:
                 payload[name] = parse_date(payload[name], option)
         ref = _svc().act(
@@ -277,11 +282,27 @@ _action(
     "correct",
     CaseEventType.CORRECTED,
     "已更正",
-    "更正申请人类型或办理结果（须说明理由）",
+    "更正登记有误的事项（收到申请日期、申请方式、申请人及其类型、证件、联系方式、申请内容、"
+    "办理结果），须说明理由；期限按更正后的事实重新计算",
     {
+        "received_on": (
+            str, typer.Option(None, "--received-on", help="正确的收到申请日期 YYYY-MM-DD")
+        ),
+        "channel": (str, typer.Option(None, "--channel", help="正确的申请方式（代码或中文）")),
+        "applicant_name": (str, typer.Option(None, "--applicant-name", help="正确的申请人")),
         "applicant_type": (str, typer.Option(None, "--applicant-type", help="正确的申请人类型")),
+        "id_kind": (str, typer.Option(None, "--id-kind", help="正确的证件类型")),
+        "id_number": (str, typer.Option(None, "--id-number", help="正确的证件号码")),
+        "contact": (str, typer.Option(None, "--contact", help="正确的联系方式")),
+        "content": (str, typer.Option(None, "--content", help="正确的申请内容")),
         "outcome": (str, typer.Option(None, "--outcome", help="正确的办理结果")),
     },
+)
+_action(
+    "void",
+    CaseEventType.VOIDED,
+    "已作废",
+    "作废误登记的案件（主管或负责人；须说明理由）：案件不再计入任何统计，办理记录保留",
 )
 
 
@@ -445,49 +466,9 @@ def show_cmd(
             e["on"],
             e["actor"],
             e["reason"],
-            _payload_text(e["payload"]),
+            event_details(e["payload"]),
         )
     console.print(table)
-
-
-_PAYLOAD_LABELS = {
-    "assignee": "经办人",
-    "applicant_days": "补正期限（工作日）",
-    "kind": "类型",
-    "party": "被征求方",
-    "letter_received_on": "收函日期",
-    "workdays": "工作日数",
-    "approver": "批准人",
-    "method": "收费方式",
-    "quantity": "数量",
-    "amount_yuan": "金额（元）",
-    "due": "期限",
-    "outcome": "办理结果",
-    "applicant_type": "申请人类型",
-    "letter_no": "文号",
-    "responsible_agency": "负责机关",
-    "withheld_ground": "不予公开理由",
-}
-_PAYLOAD_VALUES = {
-    "third_party": "第三方",
-    "agency": "其他机关",
-    "piece": "按件",
-    "volume": "按量",
-}
-
-
-def _payload_text(payload: dict[str, Any]) -> str:
-    """An event's details as people read them: labels, not codes."""
-    parts = []
-    for key, value in payload.items():
-        if key not in _PAYLOAD_LABELS or value in (None, "", []):
-            continue
-        if key in ("outcome", "withheld_ground"):
-            value = Outcome(value).row_label
-        elif key == "applicant_type":
-            value = ApplicantType(value).label
-        parts.append(f"{_PAYLOAD_LABELS[key]}：{_PAYLOAD_VALUES.get(str(value), value)}")
-    return "；".join(parts)
 
 
 #: what the ledger's eight columns do not hold, after them in an export (key, header)
@@ -520,6 +501,8 @@ def export(
         actor=actor_or_system(user),
         today=today(),
     )
+    if state is None:  # a voided registration is no application: the ledger leaves it out
+        rows = [row for row in rows if row["state"] != CaseState.VOIDED.value]
     if fmt == "json":
         if output:
             import json

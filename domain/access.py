@@ -113,8 +113,8 @@ def authorize_case(
     """May the actor see the case (action None) or take `action` on it (RULES §7)?
 
     Seeing: the case's agency is one the actor sees, else the case "does not exist".
-    Acting: administrators take no case actions; assigning is for supervisors and office
-    heads; deciding an extension is for office heads; a caseworker acts on cases assigned to
+    Acting: administrators take no case actions; assigning and voiding are for supervisors
+    and office heads; deciding an extension is for office heads; a caseworker acts on cases assigned to
     them or unassigned in their agency.
     """
     if not actor.sees(agency):
@@ -126,6 +126,8 @@ def authorize_case(
         raise ForbiddenError(f"{actor.label}不办理案件", field="user", rule="RULES §7")
     if value == "assigned":
         require_role(actor, SUPERVISING_ROLES, "分派案件")
+    elif value == "voided":  # it takes the case out of every count
+        require_role(actor, SUPERVISING_ROLES, "作废登记")
     elif value in ("extension_granted", "extension_refused"):
         require_role(actor, {Role.OFFICE_HEAD}, "审批延期")
     elif actor.role is Role.CASEWORKER and assignee not in (None, actor.name):

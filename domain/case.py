@@ -31,6 +31,7 @@ from domain.outcomes import (
     parse_outcome,
 )
 from domain.predicates import Compare, InSet, Predicate, all_of
+from domain.yearend import VOIDED_STATE
 
 
 class CaseState(StrEnum):
@@ -41,6 +42,7 @@ class CaseState(StrEnum):
     CONCLUDED = "concluded"
     DEEMED_ABANDONED = "deemed_abandoned"
     WITHDRAWN = "withdrawn"
+    VOIDED = VOIDED_STATE  # registered by mistake: kept with its history, counted nowhere
 
 
 STATE_LABELS = {
@@ -51,9 +53,12 @@ STATE_LABELS = {
     CaseState.CONCLUDED: "已办结",
     CaseState.DEEMED_ABANDONED: "视为放弃",
     CaseState.WITHDRAWN: "已撤回",
+    CaseState.VOIDED: "已作废",
 }
 
-CLOSED_STATES = frozenset({CaseState.CONCLUDED, CaseState.DEEMED_ABANDONED, CaseState.WITHDRAWN})
+CLOSED_STATES = frozenset(
+    {CaseState.CONCLUDED, CaseState.DEEMED_ABANDONED, CaseState.WITHDRAWN, CaseState.VOIDED}
+)
 OPEN_STATES = frozenset(set(CaseState) - CLOSED_STATES)
 
 
@@ -88,7 +93,8 @@ class CaseEventType(StrEnum):
     ANSWERED = "answered"
     DEEMED_ABANDONED = "deemed_abandoned"
     WITHDRAWN = "withdrawn"
-    CORRECTED = "corrected"  # a recorded fact (applicant type, outcome) put right, with a reason
+    CORRECTED = "corrected"  # recorded facts (D0, channel, applicant, content, outcome) put right
+    VOIDED = "voided"  # a registration made by mistake, annulled with a reason
     LETTER_ISSUED = "letter_issued"  # a letter went out (kind, 文号, template sha); no clock effect
 
 
@@ -110,6 +116,7 @@ EVENT_TYPE_LABELS = {
     CaseEventType.DEEMED_ABANDONED: "视为放弃",
     CaseEventType.WITHDRAWN: "撤回",
     CaseEventType.CORRECTED: "更正",
+    CaseEventType.VOIDED: "作废",
     CaseEventType.LETTER_ISSUED: "出具文书",
 }
 
@@ -258,10 +265,28 @@ class Case:
                 CaseEventType.WITHDRAWN: CaseState.WITHDRAWN,
             }[t]
         elif t is CaseEventType.CORRECTED:
-            if "applicant_type" in p:
-                self.applicant = _replace_type(self.applicant, ApplicantType(p["applicant_type"]))
-            if "outcome" in p:
-                self.outcome = Outcome(p["outcome"])
+            self._apply_correction(p)
+        elif t is CaseEventType.VOIDED:
+            self.state, self.outcome, self.concluded_on = CaseState.VOIDED, None, None
+            self.pending_extension = None
+
+    def _apply_correction(self, p: Mapping[str, Any]) -> None:
+        applicant = self.applicant
+        self.applicant = Applicant(
+            name=p.get("applicant_name", applicant.name),
+            type=ApplicantType(p.get("applicant_type", applicant.type.value)),
+            id_kind=p.get("id_kind", applicant.id_kind),
+            id_number=p.get("id_number", applicant.id_number),
+            contact=p.get("contact", applicant.contact),
+        )
+        if "received_on" in p:
+            self.received_on = dt.date.fromisoformat(p["received_on"])
+        if "channel" in p:
+            self.channel = Channel(p["channel"])
+        if "content" in p:
+            self.content = p["content"]
+        if "outcome" in p:
+            self.outcome = Outcome(p["outcome"])
 
     def _open_consultations(self) -> int:
         started = sum(1 for e in self.events if e.type is CaseEventType.CONSULTATION_STARTED)
@@ -269,6 +294,19 @@ class Case:
         return started - ended
 
     # -- reading ---------------------------------------------------------------------
+
+    def facts(self) -> dict[str, Any]:
+        """The case row's recorded facts (RULES §2.1) in stored form, as corrections leave them."""
+        return {
+            "received_on": self.received_on.isoformat(),
+            "channel": self.channel.value,
+            "applicant_name": self.applicant.name,
+            "applicant_type": self.applicant.type.value,
+            "id_kind": self.applicant.id_kind,
+            "id_number": self.applicant.id_number,
+            "contact": self.applicant.contact,
+            "content": self.content,
+        }
 
     @property
     def is_open(self) -> bool:
@@ -278,8 +316,9 @@ class Case:
         return [c for c in (e.to_clock() for e in self.events) if c is not None]
 
     def clock_state(self, calendar: WorkCalendar) -> clk.ClockState | None:
-        """The clock, except for a case imported already concluded: its history is unknown."""
-        if self.imported and self.outcome is not None:
+        """The clock, except for a case imported already concluded (its history is unknown) and
+        a voided one (it has no deadline)."""
+        if (self.imported and self.outcome is not None) or self.state is CaseState.VOIDED:
             return None
         return self.clock(calendar)
 
@@ -350,7 +389,7 @@ class Case:
         label = EVENT_TYPE_LABELS[type_]
         if type_ in (CaseEventType.REGISTERED, CaseEventType.IMPORTED):
             raise DomainError("登记和导入只能用于新案件", field="type", rule="事件顺序")
-        if type_ not in _ALLOWED_WHEN_CLOSED:
+        if type_ not in _ALLOWED_WHEN_CLOSED or self.state is CaseState.VOIDED:
             self._guard_open(label)
         self._guard_acting_role(actor, label)
         if on < self.received_on:
@@ -368,13 +407,10 @@ class Case:
 
 # A correction puts a recorded fact right; a letter (the reply above all) is issued or
 # re-printed after the case is concluded.
-_ALLOWED_WHEN_CLOSED = frozenset({CaseEventType.CORRECTED, CaseEventType.LETTER_ISSUED})
-
-
-def _replace_type(applicant: Applicant, new_type: ApplicantType) -> Applicant:
-    return Applicant(
-        applicant.name, new_type, applicant.id_kind, applicant.id_number, applicant.contact
-    )
+# A registration made by mistake may be voided whether or not it was concluded.
+_ALLOWED_WHEN_CLOSED = frozenset(
+    {CaseEventType.CORRECTED, CaseEventType.LETTER_ISSUED, CaseEventType.VOIDED}
+)
 
 
 def _require_reason(reason: str, label: str) -> None:
@@ -565,20 +601,142 @@ def _guard_abandoned(
     return p
 
 
+#: What a correction may put right (RULES §2.1 facts, the applicant type and the outcome).
+CORRECTABLE = (
+    "received_on",
+    "channel",
+    "applicant_name",
+    "applicant_type",
+    "id_kind",
+    "id_number",
+    "contact",
+    "content",
+    "outcome",
+)
+
+CORRECTABLE_LABELS = {
+    "received_on": "收到申请日期",
+    "channel": "申请方式",
+    "applicant_name": "申请人",
+    "applicant_type": "申请人类型",
+    "id_kind": "证件类型",
+    "id_number": "证件号码",
+    "contact": "联系方式",
+    "content": "申请内容",
+    "outcome": "办理结果",
+}
+
+
 def _guard_correction(
     case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
 ) -> dict:
+    """Check each corrected fact as registration would, keep only what really changes, and
+    replay the clock from a corrected D0 so that no recorded step falls before it."""
     _require_reason(reason, "更正")
-    fields = {k: v for k, v in p.items() if k in ("applicant_type", "outcome") and v}
-    if not fields:
-        raise DomainError("须指定要更正的申请人类型或办理结果", field="payload", rule="更正")
-    if "applicant_type" in fields:
-        fields["applicant_type"] = parse_applicant_type(fields["applicant_type"]).value
-    if "outcome" in fields:
+    given = {k: p[k] for k in CORRECTABLE if p.get(k) not in (None, "")}
+    if not given:
+        names = "、".join(CORRECTABLE_LABELS.values())
+        raise DomainError(f"须指定要更正的事项（{names}之一）", field="payload", rule="更正")
+    fields = _corrected_values(case, given, on)
+    current = case.facts() | {"outcome": case.outcome.value if case.outcome else None}
+    changed = {k: v for k, v in fields.items() if current.get(k) != v}
+    if not changed:
+        raise DomainError("更正的内容与现有记录相同，没有需要更正的事项", field="payload", rule="更正")
+    if "received_on" in changed:
+        _check_new_received_on(case, dt.date.fromisoformat(changed["received_on"]), on, calendar)
+    return changed
+
+
+def _corrected_values(case: Case, given: dict[str, Any], on: dt.date) -> dict[str, Any]:
+    """The corrected facts in their stored form, each validated as at registration."""
+    fields: dict[str, Any] = {}
+    for name in ("applicant_name", "content"):
+        if name in given:
+            fields[name] = str(given[name]).strip()
+            if not fields[name]:
+                raise DomainError(
+                    f"{CORRECTABLE_LABELS[name]}（{name}）不能为空", field=name, rule="必填"
+                )
+    if "contact" in given:
+        fields["contact"] = str(given["contact"]).strip()
+    if "applicant_type" in given:
+        fields["applicant_type"] = parse_applicant_type(given["applicant_type"]).value
+    if "channel" in given:
+        fields["channel"] = parse_channel(given["channel"]).value
+    if "id_number" in given or "id_kind" in given:
+        number = str(given.get("id_number", case.applicant.id_number))
+        kind, number = check_identity(str(given.get("id_kind", "")), number, today=on)
+        fields["id_kind"], fields["id_number"] = kind, number
+    if "outcome" in given:
         if case.outcome is None:
             raise DomainError("未办结的案件没有办理结果可更正", field="outcome", rule="更正")
-        fields["outcome"] = parse_outcome(fields["outcome"]).value
+        fields["outcome"] = parse_outcome(given["outcome"]).value
+    if "received_on" in given:
+        fields["received_on"] = _as_date(given["received_on"], "received_on").isoformat()
     return fields
+
+
+def _as_date(value: Any, field_name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DomainError(
+            f"{CORRECTABLE_LABELS.get(field_name, field_name)}（{field_name}）“{value}”不是有效日期，"
+            "应为 YYYY-MM-DD",
+            field=field_name,
+            rule="日期格式",
+        ) from None
+
+
+def _check_new_received_on(
+    case: Case, received_on: dt.date, on: dt.date, calendar: WorkCalendar
+) -> None:
+    """A corrected D0 is not after the correction, not after any step with legal effect, and
+    the recorded steps must still be valid when counted from it (e.g. 补正 asked within 7
+    working days of D0)."""
+    if received_on > on:
+        raise DomainError(
+            f"更正后的收到申请日期 {received_on.isoformat()} 晚于更正之日 {on.isoformat()}",
+            field="received_on",
+            rule="日期不能在未来",
+        )
+    for event in case.events[1:]:
+        if event.to_clock() is not None and event.on < received_on:
+            raise DomainError(
+                f"更正后的收到申请日期 {received_on.isoformat()} 晚于已记录的"
+                f"“{EVENT_TYPE_LABELS[event.type]}”（{event.on.isoformat()}）",
+                field="received_on",
+                rule="事件顺序",
+            )
+    if case.concluded_on is not None and case.concluded_on < received_on:
+        raise DomainError(
+            f"更正后的收到申请日期 {received_on.isoformat()} 晚于答复日期 "
+            f"{case.concluded_on.isoformat()}",
+            field="received_on",
+            rule="事件顺序",
+        )
+    try:
+        clk.compute(
+            received_on, case.clock_events(), calendar, supplement_days=case.supplement_days
+        )
+    except DomainError as error:
+        raise DomainError(
+            f"按更正后的收到申请日期 {received_on.isoformat()} 计算，已记录的办理步骤不成立："
+            f"{error.message}",
+            field="received_on",
+            rule=error.rule,
+        ) from None
+
+
+def _guard_void(
+    case: Case, actor: Actor, on: dt.date, reason: str, p: dict, calendar: WorkCalendar
+) -> dict:
+    """Voiding takes a case out of every count: the reason is kept with its history (who may
+    void is `domain.access.authorize_case`)."""
+    _require_reason(reason, "作废")
+    return {}
 
 
 def _guard_consultation(
@@ -620,6 +778,7 @@ _GUARDS = {
     ),
     CaseEventType.DEEMED_ABANDONED: _guard_abandoned,
     CaseEventType.CORRECTED: _guard_correction,
+    CaseEventType.VOIDED: _guard_void,
     CaseEventType.LETTER_ISSUED: _guard_letter,
 }
 

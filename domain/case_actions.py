@@ -19,9 +19,13 @@ def _has(case: Case, kind: CaseEventType) -> bool:
 
 
 def offered(case: Case) -> list[CaseEventType]:
-    """The actions the case's state allows, in the order a caseworker meets them."""
-    if not case.is_open:
+    """The actions the case's state allows, in the order a caseworker meets them; a fact
+    can be corrected and a mistaken registration voided whether or not the case is closed."""
+    if case.state is CaseState.VOIDED:
         return []
+    mending = [E.CORRECTED, E.VOIDED]
+    if not case.is_open:
+        return mending
     actions = [E.ASSIGNED]
     if case.state is CaseState.AWAITING_SUPPLEMENT:
         actions += [E.SUPPLEMENT_RECEIVED, E.DEEMED_ABANDONED]
@@ -38,7 +42,7 @@ def offered(case: Case) -> list[CaseEventType]:
         actions += [E.FEE_PAID, E.DEEMED_ABANDONED]
     elif case.state is CaseState.IN_PROGRESS:
         actions.append(E.FEE_NOTICE_SENT)
-    actions += [E.DELAY_SET, E.ANSWERED, E.WITHDRAWN]
+    actions += [E.DELAY_SET, E.ANSWERED, E.WITHDRAWN, *mending]
     return list(dict.fromkeys(actions))
 
 

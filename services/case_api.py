@@ -50,6 +50,8 @@ _EVENT_TYPES: dict[str, CaseEventType] = {
         CaseEventType.ANSWERED,
         CaseEventType.DEEMED_ABANDONED,
         CaseEventType.WITHDRAWN,
+        CaseEventType.CORRECTED,
+        CaseEventType.VOIDED,
     )
 }
 EVENT_TYPES = (*_EVENT_TYPES, "extension_decided")
@@ -80,6 +82,18 @@ _EVENT_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "deemed_abandoned": {"outcome": ("outcome", _STR)},
     "withdrawn": {},
+    "corrected": {
+        "received_on": ("received_on", _DATE),
+        "channel": ("channel", _STR),
+        "applicant_name": ("applicant_name", _STR),
+        "applicant_type": ("applicant_type", _STR),
+        "id_kind": ("id_kind", _STR),
+        "id_number": ("id_number", _STR),
+        "contact": ("contact", _STR),
+        "content": ("content", _STR),
+        "outcome": ("outcome", _STR),
+    },
+    "voided": {},
     "supplement_received": {},
     "fee_paid": {},
 }

@@ -191,10 +191,10 @@ def _act_in(
         # `on` changes the figures of on's year and of every later one (it is no longer
         # carried into them), so all of them must be unlocked.
         guard_year_change(uow, stored.agency_id, range(on.year, max(on, today).year + 1))
-    elif action is CaseEventType.CORRECTED:
-        guard_year_change(
-            uow, stored.agency_id, years_counted(case.received_on, case.concluded_on, on)
-        )
+    elif action is CaseEventType.VOIDED or (
+        action is CaseEventType.CORRECTED and _FIGURE_FACTS & {k for k, v in payload.items() if v}
+    ):
+        guard_year_change(uow, stored.agency_id, _years_touched(case, payload, today))
     calendar = uow.calendar.load()
     quote = None
     if action is CaseEventType.FEE_NOTICE_SENT:
@@ -209,7 +209,28 @@ def _act_in(
         uow.fees.record_payment(stored.id, on)
     projection = project(case, calendar)
     version = uow.cases.append(stored, event, projection, assignee_id=assignee_id)
+    if action is CaseEventType.CORRECTED:
+        uow.cases.set_facts(stored.id, case.facts())
     return CaseRef.of(case.case_no, version, projection)
+
+
+#: Corrections of these facts change the annual report's figures (RULES §3: refused in a
+#: locked year); a corrected name, contact, channel, ID or content changes no figure.
+_FIGURE_FACTS = {"received_on", "applicant_type", "outcome"}
+
+
+def _years_touched(case: Any, payload: dict[str, Any], today: dt.date) -> list[int]:
+    """Every year whose figures count the case now and, after a corrected D0, would."""
+    years = set(years_counted(case.received_on, case.concluded_on, today))
+    corrected = payload.get("received_on")
+    if corrected:
+        try:
+            new_d0 = dt.date.fromisoformat(str(corrected).strip()[:10])
+        except ValueError:  # refused with its field named by the case's own guard
+            new_d0 = None
+        if new_d0 is not None:
+            years |= set(years_counted(new_d0, case.concluded_on, today))
+    return sorted(years)
 
 
 # -- reading --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from domain.access import ROLE_LABELS, SUPERVISING_ROLES, Actor, Role
 from domain.case import EVENT_TYPE_LABELS, STATE_LABELS, CaseEventType, CaseState
 from domain.errors import DomainError, UnauthenticatedError
+from domain.event_text import event_details
 from domain.identity import IDENTITY_KINDS
 from domain.outcomes import APPLICANT_TYPES, CHANNEL_D0, CHANNELS, OUTCOMES
 from services import auth, case_api, dashboard
@@ -42,6 +43,7 @@ env.globals.update(
     OUTCOMES=[(o.value, o.label) for o in OUTCOMES],
     ID_KINDS=list(IDENTITY_KINDS.items()),
     STATES=[(s.value, label) for s, label in STATE_LABELS.items()],
+    event_details=event_details,
 )
 env.filters["q"] = lambda value: quote(str(value), safe="")
 

@@ -331,6 +331,12 @@ class CaseRepository:
         stored.version, stored.projection = seq, projection
         return seq
 
+    def set_facts(self, case_id: int, facts: dict[str, object]) -> None:
+        """Write a corrected case's recorded facts (`Case.facts()`) to its row."""
+        values = dict(facts)
+        values["received_on"] = dt.date.fromisoformat(str(values["received_on"]))
+        self.session.execute(update(CaseRow).where(CaseRow.id == case_id).values(**values))
+
     def set_projections(self, changes: Sequence[tuple[int, Projection]]) -> None:
         """Write recomputed projections (a calendar change moves no event, only dates)."""
         self._write_projections([(case_id, None, p) for case_id, p in changes])

@@ -35,24 +35,32 @@ EDGES = [D(2023, 12, 31), D(2024, 1, 1), D(2024, 12, 30), D(2024, 12, 31), D(202
 dates = st.one_of(st.sampled_from(EDGES), st.dates(D(2023, 6, 1), D(2027, 6, 30)))
 
 
+History = tuple[str, str, D, D | None, bool]
+
+
 @st.composite
-def histories(draw: Any) -> list[tuple[str, str, D, D | None]]:
-    """(agency, applicant type, received_on, concluded_on or None), concluded ≥ received."""
+def histories(draw: Any) -> list[History]:
+    """(agency, applicant type, received_on, concluded_on or None, voided), concluded ≥
+    received; a voided registration has no conclusion."""
     cases = []
     for _ in range(draw(st.integers(0, 25))):
         received = draw(dates)
         concluded = draw(st.one_of(st.none(), dates.filter(lambda d, r=received: d >= r)))
+        voided = draw(st.booleans()) and concluded is None
         cases.append((draw(st.sampled_from(AGENCIES)), draw(st.sampled_from(TYPES)), received,
-                      concluded))  # fmt: skip
+                      concluded, voided))  # fmt: skip
     return cases
 
 
-def by_hand(cases: list[tuple[str, str, D, D | None]], year: int) -> dict[str, Counter[str]]:
+def by_hand(cases: list[History], year: int) -> dict[str, Counter[str]]:
     """RULES §3 written out: new = D0 in Y; concluded = answer date in Y; carried out of Y =
-    D0 ≤ 31 Dec Y and not concluded on or before it; carried into Y = carried out of Y−1."""
+    D0 ≤ 31 Dec Y and not concluded on or before it; carried into Y = carried out of Y−1.
+    A voided registration counts nowhere."""
     end, previous_end = D(year, 12, 31), D(year - 1, 12, 31)
     rows: dict[str, Counter[str]] = {k: Counter() for k in ("new", "in", "done", "out")}
-    for _, kind, received, concluded in cases:
+    for _, kind, received, concluded, voided in cases:
+        if voided:
+            continue
         rows["new"][kind] += received.year == year
         rows["done"][kind] += concluded is not None and concluded.year == year
         rows["out"][kind] += received <= end and (concluded is None or concluded > end)
@@ -62,18 +70,22 @@ def by_hand(cases: list[tuple[str, str, D, D | None]], year: int) -> dict[str, C
     return {name: +counter for name, counter in rows.items()}  # drop zeros
 
 
-def by_predicates(cases: list[tuple[str, str, D, D | None]], year: int) -> dict[str, Counter[str]]:
+def by_predicates(cases: list[History], year: int) -> dict[str, Counter[str]]:
     predicates = {"new": new_in(year), "in": carried_into(year), "done": concluded_in(year),
                   "out": carried_out_of(year)}  # fmt: skip
     rows: dict[str, Counter[str]] = {k: Counter() for k in predicates}
-    for _, kind, received, concluded in cases:
-        facts = {"received_on": received, "concluded_on": concluded}
+    for _, kind, received, concluded, voided in cases:
+        facts = {"received_on": received, "concluded_on": concluded, "state": _state(concluded, voided)}
         for name, predicate in predicates.items():
             rows[name][kind] += holds(predicate, facts)
     return {name: +counter for name, counter in rows.items()}
 
 
-def by_sql(engine: Engine, cases: list[tuple[str, str, D, D | None]], year: int,
+def _state(concluded: D | None, voided: bool) -> str:
+    return "voided" if voided else "concluded" if concluded else "in_progress"
+
+
+def by_sql(engine: Engine, cases: list[History], year: int,
            scope: tuple[str, ...]) -> dict[str, Counter[str]]:  # fmt: skip
     """The report's roll-up over the cases of `scope`, in a transaction rolled back after."""
     work = uow(engine)
@@ -85,9 +97,9 @@ def by_sql(engine: Engine, cases: list[tuple[str, str, D, D | None]], year: int,
             {"case_no": f"M-{i}", "agency_id": ids[agency], "applicant_name": "某", "content": "某",
              "applicant_type": kind, "channel": "online", "received_on": received,
              "concluded_on": concluded, "outcome": "disclosed" if concluded else None,
-             "state": "concluded" if concluded else "in_progress", "clock": "running",
+             "state": _state(concluded, voided), "clock": "running",
              "version": 1, "created_at": now, "updated_at": now}  # fmt: skip
-            for i, (agency, kind, received, concluded) in enumerate(cases)
+            for i, (agency, kind, received, concluded, voided) in enumerate(cases)
         ]
         if rows:
             work.session.execute(insert(CaseRow.__table__), rows)
@@ -111,7 +123,7 @@ def test_year_end_membership_sql_equals_predicates_equals_rules(engine: Engine) 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(histories(), st.sampled_from([YEAR, YEAR + 1]), st.sets(st.sampled_from(AGENCIES),
            min_size=1))  # fmt: skip
-    def check(cases: list[tuple[str, str, D, D | None]], year: int, scope: set[str]) -> None:
+    def check(cases: list[History], year: int, scope: set[str]) -> None:
         mine = [c for c in cases if c[0] in scope]
         expected = by_hand(mine, year)
         assert by_predicates(mine, year) == expected
@@ -128,10 +140,12 @@ def test_year_end_membership_sql_equals_predicates_equals_rules(engine: Engine) 
 def test_the_boundary_cases_by_name(engine: Engine) -> None:
     """The four edge cases spelled out (the property test finds them too; this names them)."""
     cases = [
-        ("lixia", "natural_person", D(2025, 12, 31), None),  # new, carried out
-        ("lixia", "natural_person", D(2025, 12, 31), D(2025, 12, 31)),  # new, concluded
-        ("lixia", "natural_person", D(2024, 12, 31), D(2025, 1, 1)),  # carried in, concluded
-        ("lixia", "natural_person", D(2025, 1, 1), D(2026, 1, 1)),  # new, carried out
+        ("lixia", "natural_person", D(2025, 12, 31), None, False),  # new, carried out
+        ("lixia", "natural_person", D(2025, 12, 31), D(2025, 12, 31), False),  # new, concluded
+        ("lixia", "natural_person", D(2024, 12, 31), D(2025, 1, 1), False),  # in, concluded
+        ("lixia", "natural_person", D(2025, 1, 1), D(2026, 1, 1), False),  # new, carried out
+        ("lixia", "natural_person", D(2024, 6, 1), None, True),  # voided: nowhere
+        ("lixia", "natural_person", D(2025, 6, 1), None, True),  # voided: nowhere
     ]
     got = by_sql(engine, cases, 2025, ("lixia",))
     assert {name: c["natural_person"] for name, c in got.items()} == {

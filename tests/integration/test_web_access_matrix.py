@@ -28,6 +28,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "delay_set": (200, 403, 200, 200, 404, 404, 404, 403),
     "answered": (200, 403, 200, 200, 404, 404, 404, 403),
     "withdrawn": (200, 403, 200, 200, 404, 404, 404, 403),
+    "corrected": (200, 403, 200, 200, 404, 404, 404, 403),
+    "voided": (403, 403, 200, 200, 404, 404, 404, 403),
     "register": (201, 201, 201, 201, 403, 403, 403, 403),
 }
 
@@ -40,6 +42,8 @@ BODIES = {
     "delay_set": {"type": "delay_set", "due": "2026-12-31", "reason": "申请数量过大"},
     "answered": {"type": "answered", "outcome": "disclosed"},
     "withdrawn": {"type": "withdrawn", "reason": "申请人撤回"},
+    "corrected": {"type": "corrected", "contact": "13800000000", "reason": "漏填电话"},
+    "voided": {"type": "voided", "reason": "重复登记"},
 }
 
 CELLS = [
@@ -60,7 +64,7 @@ def _intake() -> dict[str, str]:
 
 
 def test_the_matrix_covers_every_role_and_action() -> None:
-    assert len(CELLS) == len(USERS) * len(MATRIX) == 80
+    assert len(CELLS) == len(USERS) * len(MATRIX) == 96
 
 
 @pytest.mark.parametrize(("action", "user", "expected"), CELLS)

@@ -275,3 +275,26 @@ def test_the_list_pages_in_due_order(server) -> None:  # noqa: F811
     for query, field in (("limit=0", "limit"), ("limit=1001", "limit"), ("offset=-1", "offset")):
         reply = server.api("GET", f"/cases?{query}", "wang")
         assert reply.status == 422 and reply.json()["error"]["field"] == field
+
+
+def test_corrections_and_voiding_through_the_api(server) -> None:  # noqa: F811
+    no = new_case(server)["case_no"]  # D0 Mon 11-02 → due 11-30
+    before = counts(server)
+    for body, field in (
+        ({"type": "corrected", "received_on": "2026-11-04"}, "reason"),
+        ({"type": "corrected", "received_on": "4 Nov", "reason": "录错"}, "received_on"),
+        ({"type": "corrected", "channel": "pigeon", "reason": "录错"}, "channel"),
+        ({"type": "voided", "reason": "误登记", "outcome": "disclosed"}, "outcome"),
+    ):
+        reply = event(server, no, "wang", body)
+        assert reply.status == 422, (body, reply.text)
+        assert reply.json()["error"]["field"] == field
+    assert counts(server) == before
+    # from Wed 11-04: 20 working days end on Wed 12-02 (no holidays in Nov/Dec 2026)
+    fixed = event(server, no, "wang", {"type": "corrected", "received_on": "2026-11-04", "reason": "录错"})
+    assert fixed.status == 200, fixed.text
+    assert (fixed.json()["received_on"], fixed.json()["due"]) == ("2026-11-04", "2026-12-02")
+    assert event(server, no, "wang", {"type": "voided", "reason": "误登记"}).status == 403
+    voided = event(server, no, "liu", {"type": "voided", "reason": "误登记"})
+    assert voided.status == 200 and voided.json()["state"] == "voided"
+    assert no not in [c["case_no"] for c in server.api("GET", "/cases?state=open", "liu").json()["cases"]]

@@ -272,3 +272,21 @@ def test_letters_are_issued_and_reprinted_identically_from_the_case_page(server)
     assert "重新打印" in browser.get(location).text
     bad = browser.post(location + "/letters", {"csrf_token": token, "kind": "love_letter"})
     assert bad.status == 422 and 'data-field="kind"' in bad.text
+
+
+def test_a_supervisor_corrects_and_voids_on_the_case_page(server) -> None:  # noqa: F811
+    location = register(signed_in(server, "wang"))
+    supervisor = signed_in(server, "liu")
+    page = supervisor.get(location).text
+    assert 'data-action="corrected"' in page and 'data-action="voided"' in page
+    token = supervisor.csrf(location)
+    reply = supervisor.post(
+        location + "/events",
+        {"csrf_token": token, "type": "corrected", "applicant_name": "张玮", "reason": "姓名录错"},
+    )
+    assert reply.status == 303
+    page = supervisor.get(location).text
+    assert "申请人：张玮" in page and "姓名录错" in page
+    supervisor.post(location + "/events", {"csrf_token": token, "type": "voided", "reason": "重复登记"})
+    page = supervisor.get(location).text
+    assert "已作废" in page and 'data-action="answered"' not in page
