@@ -44,6 +44,18 @@ def dispatch_cmd(as_json: bool = JsonOption) -> None:
     )
 
 
+@run_app.command("calendar-check")
+def calendar_check_cmd(as_json: bool = JsonOption) -> None:
+    """Recompute every open case on the calendar as loaded (the daily safety net)."""
+    from flows.recompute import run_recompute
+
+    moved = run_recompute(uow(), runtime().today())
+    if as_json:
+        print_json({"moved": moved})
+        return
+    console.print(f"日历检查完成：{moved} 件案件的期限按当前日历调整")
+
+
 @run_app.command("year-end")
 def year_end_cmd(
     year: int = typer.Option(None, "--year", help="结转的年度，默认去年"),

@@ -1,8 +1,10 @@
 """Calendar recompute as a flow: replay every open case against the calendar as loaded.
 
-A notice import already recomputes in its own transaction; this daily check is the safety
-net for changes made another way (an override, a restored backup). Each due date that moved
-is recorded, and the next sweep tells the assignee (`due_moved`).
+A calendar change recomputes the open cases itself: in its own transaction when they are few,
+else in batches right after it commits. This daily check is the safety net: a process that
+stopped between that commit and the end of its batches, or a change made another way (a
+restored backup), is healed here the next morning. Each date that moved is recorded, and the
+next sweep tells the assignee (`due_moved`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ from typing import Any
 from flows.runs import recorded_run
 from services.calendar_service import recompute_open_cases
 
+CAUSE = "每日日历检查：期限按当前日历重新计算"
+
 
 def recompute(uow: Any) -> int:
-    with uow.write():
-        return len(recompute_open_cases(uow, "每日日历检查：期限按当前日历重新计算", uow.calendar.load()))
+    """Replay the open cases in batches (no transaction held across them); the number of
+    due dates that moved."""
+    with uow.read():
+        calendar = uow.calendar.load()
+    return len(recompute_open_cases(uow, CAUSE, calendar).moved)
 
 
 def run_recompute(uow: Any, today: dt.date) -> int:

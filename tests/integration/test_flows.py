@@ -309,3 +309,37 @@ def test_year_end_flow_closes_every_agency_once_and_tells_supervisors(engine: En
     assert len(closed) == 1
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM year_ledger")).scalar_one() == 1
+
+
+def test_the_daily_calendar_check_heals_a_recompute_cut_short(engine: Engine, ogi: Any) -> None:
+    """A calendar change commits first and recomputes many open cases after; a process that
+    stops in between leaves stale due dates. The next daily check puts them right."""
+    from domain.calendar import CalendarEntry, EntryKind, EntrySource
+    from store.uow import SqlUnitOfWork
+
+    no = new_case(engine)  # due 30 Nov
+    work = SqlUnitOfWork(engine)
+    with work.write():  # the change committed, the process gone before its batches ran
+        work.calendar.add(
+            [CalendarEntry(D(2026, 11, 25), EntryKind.HOLIDAY, "测试", EntrySource.MANUAL)],
+            "admin",
+            work.now(),
+        )
+    with engine.connect() as connection:
+        stale = connection.execute(text("SELECT due FROM cases WHERE case_no = :n"), {"n": no})
+        assert str(stale.scalar_one()) == "2026-11-30"
+    healed = ogi("flows", "run", "calendar-check", "--json")
+    assert healed.code == 0, healed.err
+    assert healed.json() == {"moved": 1}
+    with engine.connect() as connection:
+        due = connection.execute(text("SELECT due FROM cases WHERE case_no = :n"), {"n": no})
+        # 25 Nov off: the 20th working day after 2 Nov moves one day, to Tue 1 Dec
+        assert str(due.scalar_one()) == "2026-12-01"
+        causes = connection.execute(text("SELECT cause FROM due_changes")).scalars().all()
+    assert causes == ["每日日历检查：期限按当前日历重新计算"]
+    assert ogi("flows", "run", "calendar-check", "--json").json() == {"moved": 0}
+    runs = ogi("flows", "status", "--json").json()["runs"]
+    assert [(r["kind"], r["counts"], r["error"]) for r in runs[:2]] == [
+        ("calendar-check", {"moved": 0}, ""),
+        ("calendar-check", {"moved": 1}, ""),
+    ]
