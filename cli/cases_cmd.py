@@ -466,7 +466,7 @@ def show_cmd(
             e["on"],
             e["actor"],
             e["reason"],
-            event_details(e["payload"]),
+            event_details(e["payload"], e["type"]),
         )
     console.print(table)
 

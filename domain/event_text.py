@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from domain.case import CORRECTABLE_LABELS
+from domain.identity import mask_id
 from domain.outcomes import ApplicantType, Channel, Outcome
+
+#: A registration's own payload is the case's facts, shown above the history; of it the
+#: history repeats only these.
+_FIRST_EVENT_KEYS = frozenset({"assignee", "applicant_type", "outcome"})
+_FIRST_EVENTS = frozenset({"registered", "imported"})
 
 PAYLOAD_LABELS = {
     "assignee": "经办人",
@@ -34,12 +40,17 @@ PAYLOAD_VALUES = {
 }
 
 
-def event_details(payload: dict[str, Any]) -> str:
-    """An event's details as people read them: labels, not codes."""
+def event_details(payload: dict[str, Any], event_type: str = "") -> str:
+    """An event's details as people read them: labels, not codes; an ID number masked (the
+    full number is shown only with the case's facts, to those who may act on it)."""
     parts = []
     for key, value in payload.items():
         if key not in PAYLOAD_LABELS or value in (None, "", []):
             continue
+        if event_type in _FIRST_EVENTS and key not in _FIRST_EVENT_KEYS:
+            continue
+        if key == "id_number":
+            value = mask_id(str(value))
         if key in ("outcome", "withheld_ground"):
             value = Outcome(value).row_label
         elif key == "applicant_type":

@@ -373,12 +373,13 @@ def next_check_on(
     skipped. A date in the past means the sweep still owes a decision (it records the stale
     thresholds as skipped, and the date moves on). None: nothing left to watch.
     """
-    days = [
-        fires_on(watch, t, calendar)
-        for watch in watches
-        for t in watch.thresholds
-        if watch.key(t) not in already_sent
-    ]
+    days = []
+    for watch in watches:
+        pending = [t for t in watch.thresholds if not already_sent or watch.key(t) not in already_sent]
+        if pending:
+            # the more working days before the date, the earlier it fires (after: the later),
+            # so of a watch's pending thresholds the largest fires first; one count per watch
+            days.append(fires_on(watch, max(pending), calendar))
     return min(days) if days else None
 
 

@@ -23,6 +23,12 @@ def inbox(uow: Any, *, actor: Actor, unread: bool = False) -> list[dict[str, Any
         return [_item(row) for row in uow.reminders.inbox(actor.name, unread)]
 
 
+def unread_count(uow: Any, *, actor: Actor) -> int:
+    """How many of the actor's messages are unread (the count beside 消息 on every page)."""
+    with uow.read():
+        return uow.reminders.unread_count(actor.name)
+
+
 def _item(row: Any) -> dict[str, Any]:
     payload = row.payload or {}
     return {

@@ -54,7 +54,11 @@ def _rt(request: Request) -> Any:
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     session = request.state.session
-    context.setdefault("actor", getattr(request.state, "actor", None))
+    actor = context.setdefault("actor", getattr(request.state, "actor", None))
+    if actor is not None and "unread" not in context:
+        from services.inbox import unread_count
+
+        context["unread"] = unread_count(_rt(request).uow(), actor=actor)
     html = env.get_template(name).render(request=request, csrf=session.csrf, **context)
     return HTMLResponse(html, status_code=status)
 
@@ -167,14 +171,12 @@ def queue_page(
         limit=QUEUE_PAGE,
     )
     rows = dashboard.queue(rt.uow(), flt, actor=actor, today=rt.today())
-    messages = inbox(rt.uow(), actor=actor)
     return render(
         request,
         "queue.html",
         rows=rows,
         today=rt.today(),
         filters={"state": state, "overdue": overdue, "due_within": due_within, "mine": mine},
-        inbox_count=len(messages),
     )
 
 
@@ -257,6 +259,23 @@ def inbox_page(request: Request) -> HTMLResponse:
     return render(request, "inbox.html", messages=inbox(_rt(request).uow(), actor=actor))
 
 
+@router.post("/inbox/read")
+async def inbox_read(request: Request) -> Response:
+    """Mark one message (`id`) or every unread one (`all`) read."""
+    from services.inbox import mark_read
+
+    actor = page_actor(request)
+    data = await _form(request)
+    rt = _rt(request)
+    if data.get("all"):
+        ids = [m["id"] for m in inbox(rt.uow(), actor=actor) if not m["read"]]
+    else:
+        ids = [int(data["id"])] if str(data.get("id", "")).isdigit() else []
+    if ids:
+        await run_in_threadpool(mark_read, rt.uow(), ids, actor=actor)
+    return _redirect("/inbox")
+
+
 @router.get("/dashboard")
 def dashboard_page(request: Request) -> HTMLResponse:
     actor = page_actor(request)
@@ -274,14 +293,16 @@ def extensions_page(request: Request) -> HTMLResponse:
     )
 
 
-def nav_items(actor: Actor | None) -> list[tuple[str, str]]:
+def nav_items(actor: Actor | None, unread: int = 0) -> list[tuple[str, str]]:
+    """The menu of the actor's role; 消息 shows how many messages are unread."""
     if actor is None:
         return []
-    items = [("/queue", "待办队列"), ("/cases/new", "登记申请"), ("/inbox", "消息")]
+    inbox = f"消息（{unread} 条未读）" if unread else "消息"
+    items = [("/queue", "待办队列"), ("/cases/new", "登记申请"), ("/inbox", inbox)]
     if actor.role in SUPERVISING_ROLES:
         items += [("/dashboard", "督办看板"), ("/extensions", "延期审批"), ("/year", "年度结转与报告")]
     if actor.role is Role.ADMIN:
-        items = [("/admin", "系统管理"), ("/year", "年度报告"), ("/docs", "API 文档")]
+        items = [("/admin", "系统管理"), ("/year", "年度报告"), ("/inbox", inbox), ("/docs", "API 文档")]
     return items
 
 

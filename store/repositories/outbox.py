@@ -80,6 +80,7 @@ class OutboxRepository:
                 "created_at": m.created_at,
                 "sent_at": m.sent_at,
                 "payload": m.payload,
+                "read": m.read_at is not None,
             }
             for m in rows
         ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from domain.access import Role
@@ -316,6 +316,13 @@ class ReminderRepository:
         return list(
             self.session.execute(query.order_by(Outbox.created_at.desc(), Outbox.id.desc())).scalars()
         )
+
+    def unread_count(self, username: str) -> int:
+        return self.session.execute(
+            select(func.count())
+            .select_from(Outbox)
+            .where(Outbox.recipient == username, Outbox.read_at.is_(None))
+        ).scalar_one()
 
     def mark_read(self, username: str, ids: Sequence[int], at: dt.datetime) -> list[int]:
         """Mark the user's own messages read; returns the ids that are theirs."""

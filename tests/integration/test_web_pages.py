@@ -290,3 +290,38 @@ def test_a_supervisor_corrects_and_voids_on_the_case_page(server) -> None:  # no
     supervisor.post(location + "/events", {"csrf_token": token, "type": "voided", "reason": "重复登记"})
     page = supervisor.get(location).text
     assert "已作废" in page and 'data-action="answered"' not in page
+
+
+def test_pages_carry_a_content_security_policy(server) -> None:  # noqa: F811
+    reply = signed_in(server, "wang").get("/queue")
+    policy = reply.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy
+    assert "frame-ancestors 'self'" in policy
+
+
+def test_unread_messages_are_counted_on_every_page_until_read(server) -> None:  # noqa: F811
+    from domain.messages import Message
+
+    uow = lambda: SqlUnitOfWork(server.engine)  # noqa: E731
+    directory.add_user(uow(), "reader", "读者", "caseworker", "lixia", actor=SYSTEM, today=TODAY)
+    auth.set_password(uow(), "reader", PASSWORD, actor=SYSTEM)
+    work = uow()
+    with work.write():
+        for n in (1, 2):
+            work.publish(Message("answer", "reader", f"test|reader|{n}", {"text": f"第{n}条提醒"}))
+    browser = signed_in(server, "reader")
+    for page in ("/queue", "/cases/new", "/inbox"):
+        assert "消息（2 条未读）" in browser.get(page).text, page
+    token = browser.csrf("/inbox")
+    first = re.search(r'data-message="(\d+)"', browser.get("/inbox").text).group(1)
+    assert browser.post("/inbox/read", {"csrf_token": token, "id": first}).status == 303
+    assert "消息（1 条未读）" in browser.get("/queue").text
+    # someone else's message: not found, and nothing is marked
+    other = signed_in(server, "wang")
+    second = re.search(r'data-message="(\d+)"', browser.get("/inbox").text.split("unread", 1)[1])
+    refused = other.post("/inbox/read", {"csrf_token": other.csrf("/inbox"), "id": second.group(1)})
+    assert refused.status == 404
+    assert "消息（1 条未读）" in browser.get("/queue").text
+    browser.post("/inbox/read", {"csrf_token": token, "all": "1"})
+    page = browser.get("/inbox").text
+    assert "全部已读" in page and "条未读" not in page

@@ -149,3 +149,21 @@ def test_only_supervisors_and_office_heads_void(role: Role, allowed: bool) -> No
     else:
         with pytest.raises(ForbiddenError):
             authorize_case(actor, T.VOIDED, agency="test-agency", assignee="某人")
+
+
+def test_event_details_word_a_correction_and_never_show_a_full_id() -> None:
+    from domain.event_text import event_details
+
+    case = new_case()
+    registered = case.events[0]
+    text = event_details(dict(registered.payload), registered.type.value)
+    assert "11010519491231002X" not in text and "2025年本区道路维修合同" not in text
+    assert "经办人：李经办" in text
+    event = act(
+        case, T.CORRECTED, CLERK, D(2026, 6, 8), reason="录错",
+        id_number="110105194912310038", channel="fax",
+    )  # fmt: skip
+    # GB 11643 by hand: GOOD_ID's weighted sum is 167 (→ X); sequence 003 instead of 002 adds
+    # 1 × weight 2, so 169, 169 mod 11 = 4, and 4 maps to the check character 8
+    words = event_details(dict(event.payload), event.type.value)
+    assert "证件号码：110105********0038" in words and "申请方式：传真" in words
