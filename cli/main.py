@@ -51,7 +51,7 @@ app.add_typer(cases_cmd.app, name="case", help="案件登记、办理与查询")
 app.add_typer(import_cmd.app, name="import", help="从台账导入案件")
 app.command("export", help="导出案件（CSV 或 JSON）")(cases_cmd.export)
 app.add_typer(inbox_cmd.app, name="inbox", help="我的消息：提醒、逾期预警、升级通知、年度结转")
-app.add_typer(notify_cmd.app, name="notify", help="通知渠道：发送测试消息")
+app.add_typer(notify_cmd.app, name="notify", help="通知：测试渠道、投递失败与重发、机关的群机器人和自动办结设置")
 app.add_typer(scheduler_cmd.app, name="scheduler", help="内置调度器：按计划运行各流程")
 app.add_typer(flows_cmd.app, name="flows", help="定时流程：提醒扫描、消息投递、年度结转")
 app.command("demo", help="演示：新建 SQLite 数据库，登记并办理一批申请，显示待办队列")(

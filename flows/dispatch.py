@@ -5,7 +5,7 @@ delivery is claimed under a row lock — `FOR UPDATE SKIP LOCKED` on PostgreSQL,
 dispatchers share the work without taking the same row; on SQLite the write transaction holds
 the database. Every attempt is recorded; a failure is retried after RULES §6's pauses
 (`domain.delivery`) and marked failed 24 hours after the first attempt, where administrators
-see it (`failed_deliveries`).
+see it (`services.deliveries.failed_deliveries`).
 """
 
 from __future__ import annotations
@@ -108,12 +108,6 @@ def run_dispatch(uow: Any, today: dt.date, settings: Any, *, now: dt.datetime | 
     return recorded_run(
         uow, "dispatch", today, lambda _run: dispatch(uow, settings, now=now), DispatchResult.to_json
     )
-
-
-def failed_deliveries(uow: Any) -> list[dict[str, Any]]:
-    """Deliveries given up on, for the administrators (RULES §6: nothing dropped silently)."""
-    with uow.read():
-        return uow.reminders.failed_deliveries()
 
 
 def send_test(settings: Any, channel: str, to: str, *, flavor: str = "json", secret: str = "") -> Any:

@@ -291,6 +291,42 @@ class ReminderRepository:
     def record_attempt(self, delivery: Delivery, ok: bool, detail: str, at: dt.datetime) -> None:
         self.session.add(DeliveryAttempt(delivery_id=delivery.id, at=at, ok=ok, detail=detail[:2000]))
 
+    def requeue_failed(self, ids: Sequence[int], at: dt.datetime) -> list[int]:
+        """Put failed deliveries back in the queue with a fresh retry schedule (the attempts
+        already made stay recorded); returns the ids that were failed."""
+        failed = list(
+            self.session.execute(
+                select(Delivery.id).where(Delivery.id.in_(list(ids)), Delivery.status == "failed")
+            ).scalars()
+        )
+        if failed:
+            self.session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(failed))
+                .values(
+                    status="pending",
+                    attempts=0,
+                    first_attempt_at=None,
+                    finished_at=None,
+                    next_attempt_at=at,
+                )
+            )
+        return failed
+
+    def agency_settings(self, agency_id: int) -> Any:
+        """An agency's notification settings as stored."""
+        from domain.agency_settings import NotificationSettings
+
+        a = self.session.get(Agency, agency_id)
+        return NotificationSettings(
+            webhook_flavor=a.webhook_flavor or "",
+            webhook_url=a.webhook_url or "",
+            webhook_secret=a.webhook_secret or "",
+            report_kind=a.report_kind,
+            auto_close_abandoned=bool(a.auto_close_abandoned),
+            auto_close_unpaid=bool(a.auto_close_unpaid),
+        )
+
     def failed_deliveries(self) -> list[dict[str, Any]]:
         rows = self.session.execute(
             select(Delivery).where(Delivery.status == "failed").order_by(Delivery.id.desc())

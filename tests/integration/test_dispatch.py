@@ -22,7 +22,7 @@ from aiosmtpd.smtp import SMTP, Envelope
 from ops import NewCase, add_user, register_case, set_notification_settings, sweep, uow
 from sqlalchemy import Engine, text
 
-from flows.dispatch import dispatch, failed_deliveries
+from flows.dispatch import dispatch
 from services.bootstrap import Settings, SmtpConfig
 
 D = dt.date
@@ -160,8 +160,8 @@ def test_webhook_answering_500_is_retried_after_the_pause_then_delivered_once(
     assert attempts(engine) == [False, True]
 
 
-def test_a_delivery_failing_for_24_hours_is_marked_failed_and_shown(
-    engine: Engine, robot: Robot, mailbox: Mailbox
+def test_a_delivery_failing_for_24_hours_is_marked_failed_shown_and_sent_again(
+    engine: Engine, robot: Robot, mailbox: Mailbox, ogi: Any
 ) -> None:
     set_notification_settings(engine, "lixia", webhook_flavor="json", webhook_url=robot.url)
     new_case(engine, "wang", "张三")
@@ -173,9 +173,24 @@ def test_a_delivery_failing_for_24_hours_is_marked_failed_and_shown(
         assert dispatch(uow(engine), settings(mailbox), now=t0 + dt.timedelta(hours=25)).failed == 1
     finally:
         robot.status = 200
-    shown = failed_deliveries(uow(engine))
+    listed = ogi("notify", "failures", "--json")
+    assert listed.code == 0, listed.err
+    shown = listed.json()
     assert [(f["channel"], f["target"], f["attempts"]) for f in shown] == [("webhook", "lixia", 2)]
     assert "500" in shown[0]["error"]
+    assert ogi("notify", "failures", "-u", "wang").code == 7  # administrators only
+    assert "群机器人" in ogi("notify", "failures").out
+
+    # fixed: an administrator queues it again and the next dispatcher run delivers it
+    unknown = ogi("notify", "retry", "999999")
+    assert unknown.code == 3 and "999999" in unknown.err
+    before = len(robot.bodies)
+    retried = ogi("notify", "retry", str(shown[0]["id"]), "--json")
+    assert retried.code == 0 and retried.json() == {"queued": [shown[0]["id"]]}
+    assert ogi("notify", "failures", "--json").json() == []
+    assert dispatch(uow(engine), settings(mailbox), now=later(26)).delivered == 1
+    assert len(robot.bodies) == before + 1
+    assert ogi("notify", "retry", str(shown[0]["id"])).code == 3  # delivered: nothing to retry
 
 
 def test_notify_test_posts_a_sample_and_refuses_an_unknown_channel(
@@ -187,3 +202,24 @@ def test_notify_test_posts_a_sample_and_refuses_an_unknown_channel(
     refused = ogi("notify", "test", "--channel", "fax", "--to", "x")
     assert refused.code != 0 and "channel" in refused.err
     assert len(robot.bodies) == before + 1
+
+
+def test_agency_notification_settings_on_the_command_line(engine: Engine, ogi: Any) -> None:
+    shown = ogi("notify", "settings", "lixia", "--json")
+    assert shown.code == 0, shown.err
+    assert (shown.json()["webhook_flavor"], shown.json()["auto_close_abandoned"]) == ("", False)
+    bad = ogi("notify", "settings", "lixia", "--webhook-flavor", "dingtalk",
+              "--webhook-url", "https://oapi.dingtalk.com/robot/send?access_token=x")  # fmt: skip
+    assert bad.code == 1 and "加签" in bad.err
+    assert ogi("notify", "settings", "lixia", "--json").json()["webhook_flavor"] == ""  # nothing written
+    done = ogi("notify", "settings", "lixia", "--webhook-flavor", "dingtalk", "--webhook-url",
+               "https://oapi.dingtalk.com/robot/send?access_token=x", "--webhook-secret", "SEC1",
+               "--auto-close-abandoned", "--json")  # fmt: skip
+    assert done.code == 0, done.err
+    settings_now = done.json()
+    assert settings_now["webhook_flavor"] == "dingtalk" and settings_now["auto_close_abandoned"]
+    assert settings_now["webhook_secret"] == "已设置"  # the secret itself is never printed
+    assert ogi("notify", "settings", "lixia", "--report-kind", "government", "-u", "liu").code == 7
+    # one option changes one setting; the others stay
+    later_one = ogi("notify", "settings", "lixia", "--no-auto-close-abandoned", "--json").json()
+    assert (later_one["webhook_flavor"], later_one["auto_close_abandoned"]) == ("dingtalk", False)

@@ -192,6 +192,47 @@ def test_without_the_opt_in_the_assignee_is_told_and_the_case_stays_open(
     ]
 
 
+def _fee_case(engine: Engine) -> str:
+    """A case whose fee notice goes out on Wed 4 Nov: 50 pages by volume, 31–50 at 10 元 a
+    page = 200 元 (RULES §2.4). The applicant has 20 working days from the day after, counted
+    from 4 Nov: 5, 6 (2), 9–13 (7), 16–20 (12), 23–27 (17), 30 Nov, 1, 2 Dec (20) → 2 Dec;
+    lapsed (-1) on Thu 3 Dec."""
+    no = new_case(engine)
+    act(engine, no, E.FEE_NOTICE_SENT, "wang", on=D(2026, 11, 4), today=D(2026, 11, 4),
+        method="volume", quantity=50)  # fmt: skip
+    return no
+
+
+def test_lapsed_payment_window_tells_the_assignee_and_the_case_stays_open(
+    engine: Engine, case_row: Any
+) -> None:
+    no = _fee_case(engine)
+    assert case_row(no)["waiting_due"] == D(2026, 12, 2)
+    assert "payment_lapsed" not in sweep(engine, D(2026, 12, 2)).to_json()["by_kind"]
+    assert sweep(engine, D(2026, 12, 3)).to_json()["by_kind"] == {"payment_lapsed": 1}
+    assert case_row(no)["state"] == "awaiting_fee"
+    told = [(i["kind"], i["threshold"], i["case_no"]) for i in my_inbox(engine, "wang")]
+    assert ("payment_lapsed", -1, no) in told
+    assert sweep(engine, D(2026, 12, 4)).to_json()["by_kind"].get("payment_lapsed") is None
+
+
+def test_lapsed_payment_closes_the_case_as_fee_unpaid_when_the_agency_opted_in(
+    engine: Engine, case_row: Any
+) -> None:
+    set_notification_settings(engine, "lixia", auto_close_unpaid=True)
+    no = _fee_case(engine)
+    sweep(engine, D(2026, 12, 3))
+    row = case_row(no)
+    assert (row["state"], row["outcome"], row["concluded_on"]) == (
+        "deemed_abandoned", "other.fee_unpaid", D(2026, 12, 3)
+    )
+    with engine.connect() as connection:
+        actor = connection.execute(
+            text("SELECT actor FROM case_events ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
+    assert actor == "system"
+
+
 # -- inbox contract and refusals ------------------------------------------------------------
 
 
