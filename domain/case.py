@@ -955,3 +955,52 @@ def _next_reminder(case: Case, state: clk.ClockState, calendar: WorkCalendar) ->
 
     facts = reminders.facts_of(case, state, registered_on=case.events[0].on)
     return reminders.next_check_on(reminders.case_watches(facts, calendar), calendar, ())
+
+
+class ProjectionCache:
+    """`project()` for many cases on one calendar, computed once per distinct set of the facts
+    a projection reads (a bulk recompute meets thousands of cases with the same history:
+    received the same day, assigned, nothing else yet).
+
+    The key is every input of `project()` except the case's identity: state, outcome, dates,
+    applicant type, the clock's events, the 补正 period, the registration day, whether it is
+    assigned, and a pending extension request. A new input of `project()` must be added here;
+    tests/unit/test_projection_cache.py compares cached and direct projections over random
+    histories to catch one that is not.
+    """
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self._memo: dict[tuple[Any, ...], Projection] = {}
+
+    def project(self, case: Case) -> Projection:
+        key = _projection_key(case)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = project(case, self.calendar)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+
+def _projection_key(case: Case) -> tuple[Any, ...]:
+    requested = None
+    if case.pending_extension is not None:
+        requested = next(
+            e.on for e in reversed(case.events) if e.type is CaseEventType.EXTENSION_REQUESTED
+        )
+    return (
+        case.state,
+        case.outcome,
+        case.concluded_on,
+        case.applicant.type,
+        case.imported,
+        case.received_on,
+        case.supplement_days,
+        tuple(case.clock_events()),
+        case.events[0].on,
+        bool(case.assignee),
+        case.pending_extension,
+        requested,
+    )
