@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from domain.calendar import WorkCalendar
 from domain.errors import DomainError
@@ -78,6 +78,71 @@ class Waiting(StrEnum):
     SUPPLEMENT = "supplement"
     CONSULTATION = "consultation"
     FEE = "fee"
+
+
+class Deadline(StrEnum):
+    """Which of a case's deadlines a date is: the answer's, or what the office waits for."""
+
+    ANSWER = "answer"
+    SUPPLEMENT = Waiting.SUPPLEMENT.value
+    CONSULTATION = Waiting.CONSULTATION.value
+    FEE = Waiting.FEE.value
+
+    @property
+    def label(self) -> str:
+        return DEADLINE_LABELS[self]
+
+
+DEADLINE_LABELS = {
+    Deadline.ANSWER: "答复期限",
+    Deadline.SUPPLEMENT: "补正期限",
+    Deadline.CONSULTATION: "征求意见期限",
+    Deadline.FEE: "缴费期限",
+}
+
+
+class Deadlines(Protocol):
+    """The deadline fields shared by a clock state and a case's stored projection."""
+
+    @property
+    def due(self) -> dt.date | None: ...
+
+    @property
+    def waiting_for(self) -> str | None: ...
+
+    @property
+    def waiting_due(self) -> dt.date | None: ...
+
+
+@dataclass(frozen=True)
+class DeadlineMove:
+    """One deadline of a case that lies elsewhere on another calendar."""
+
+    deadline: Deadline
+    old: dt.date | None
+    new: dt.date | None
+
+
+def deadline_moves(before: Deadlines, after: Deadlines) -> tuple[DeadlineMove, ...]:
+    """The deadlines that differ between two projections of the same events (RULES §1: the
+    caseworker is told when a due date moved), the answer first.
+
+    The answer due date moved when it differs (a stopped clock has none on either side, so a
+    case waiting for the applicant never shows an answer move). The waiting deadline moved
+    when the office waits for the same thing on both sides and its last day differs; a
+    different thing waited for is a different deadline, not a move of one.
+    """
+    moves = []
+    if before.due != after.due:
+        moves.append(DeadlineMove(Deadline.ANSWER, before.due, after.due))
+    waiting = before.waiting_for
+    if (
+        waiting is not None
+        and waiting == after.waiting_for
+        and before.waiting_due != after.waiting_due
+    ):
+        moves.append(DeadlineMove(Deadline(waiting), before.waiting_due, after.waiting_due))
+    return tuple(moves)
 
 
 @dataclass(frozen=True)

@@ -191,11 +191,13 @@ class CalendarEntryRow(Base):
 
 
 class DueChange(Base):
-    """A due date moved by a calendar change; the caseworker is told (a later dispatcher)."""
+    """A deadline moved by a calendar change (the answer due date, or the 补正 / consultation /
+    fee window the office waits on); the sweep tells the assignee (`due_moved`)."""
 
     __tablename__ = "due_changes"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    deadline: Mapped[str] = mapped_column(String(20), default="answer", server_default="answer")
     old_due: Mapped[dt.date | None] = mapped_column(Date)
     new_due: Mapped[dt.date | None] = mapped_column(Date)
     shift_days: Mapped[int] = mapped_column(Integer)

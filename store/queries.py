@@ -162,8 +162,16 @@ def case_row(session: Session, case_id: int) -> dict[str, Any]:
 
 
 def due_changes(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """The deadlines of a case that calendar changes moved, oldest first."""
     return [
-        {"old_due": d.old_due, "new_due": d.new_due, "shift_days": d.shift_days, "cause": d.cause}
+        {
+            "deadline": d.deadline,
+            "old_due": d.old_due,
+            "new_due": d.new_due,
+            "shift_days": d.shift_days,
+            "cause": d.cause,
+            "at": d.at,
+        }
         for d in session.execute(
             select(DueChange).where(DueChange.case_id == case_id).order_by(DueChange.id)
         ).scalars()

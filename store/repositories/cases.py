@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from domain.access import Role
 from domain.case import CLOSED_STATES, Case, CaseEvent, CaseEventType, Projection
+from domain.clock import Deadline
 from domain.errors import NotFoundError
 from store.models import Agency, CaseCounter, CaseEventRow, CaseRow, DueChange, User
 
@@ -392,11 +393,14 @@ class CaseRepository:
         shift: int,
         cause: str,
         at: dt.datetime,
+        *,
+        deadline: Deadline = Deadline.ANSWER,
     ) -> None:
-        """A due date moved by a calendar change: kept so the assignee can be told."""
+        """A deadline moved by a calendar change: kept so the assignee can be told."""
         self.session.add(
             DueChange(
                 case_id=case_id,
+                deadline=Deadline(deadline).value,
                 old_due=old_due,
                 new_due=new_due,
                 shift_days=shift,

@@ -109,3 +109,36 @@ def test_case_events_are_append_only(engine: Engine, today: dt.date, statement: 
     )
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM case_events")).scalar_one() == 2
+
+
+def test_due_changes_recorded_before_0009_are_answer_moves(engine: Engine, today: dt.date) -> None:
+    """0009 adds which deadline a calendar change moved; rows from before it were all the
+    answer due date's, and a downgrade keeps the rows."""
+    from alembic import command
+
+    register_case(
+        engine,
+        NewCase("lixia", "张伟", "natural_person", "online", dt.date(2026, 11, 2), "某征收方案"),
+        "wang",
+        today=today,
+    )
+    with engine.begin() as connection:
+        case_id = connection.execute(text("SELECT id FROM cases")).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO due_changes (case_id, deadline, old_due, new_due, shift_days, cause, at) "
+                "VALUES (:c, 'supplement', :old, :new, 1, '测试', :at)"
+            ),
+            {"c": case_id, "old": dt.date(2026, 11, 25), "new": dt.date(2026, 11, 26),
+             "at": dt.datetime(2026, 11, 20, tzinfo=dt.UTC)},
+        )  # fmt: skip
+    config = alembic_config(engine)
+
+    command.downgrade(config, "0008")
+    assert "deadline" not in {c["name"] for c in inspect(engine).get_columns("due_changes")}
+    command.upgrade(config, "head")
+
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT deadline, old_due, cause FROM due_changes")).all()
+    assert [(r[0], str(r[1]), r[2]) for r in rows] == [("answer", "2026-11-25", "测试")]
+    assert schema_is_current(engine)

@@ -628,3 +628,51 @@ def test_provisional_describes_the_date_in_force_not_the_path() -> None:
         D(2026, 12, 10),
         False,
     )
+
+
+# ------------------------------------------------------------ deadlines a calendar change moves
+
+
+def _dates(due: Any, waiting_for: Any = None, waiting_due: Any = None) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(due=due, waiting_for=waiting_for, waiting_due=waiting_due)
+
+
+def test_deadline_moves_name_each_deadline_that_moved_answer_first() -> None:
+    from domain.clock import Deadline, DeadlineMove, deadline_moves
+
+    # a running clock: only the answer
+    assert deadline_moves(_dates(D(2026, 11, 30)), _dates(D(2026, 12, 1))) == (
+        DeadlineMove(Deadline.ANSWER, D(2026, 11, 30), D(2026, 12, 1)),
+    )
+    # a stopped clock (补正): no answer due on either side, so no answer move
+    before = _dates(None, "supplement", D(2026, 11, 25))
+    after = _dates(None, Waiting.SUPPLEMENT, D(2026, 11, 26))  # enum or stored text alike
+    assert deadline_moves(before, after) == (
+        DeadlineMove(Deadline.SUPPLEMENT, D(2026, 11, 25), D(2026, 11, 26)),
+    )
+    # a paused clock (consultation): the projected answer and the window both move
+    assert deadline_moves(
+        _dates(D(2026, 12, 21), "consultation", D(2026, 11, 25)),
+        _dates(D(2026, 12, 22), "consultation", D(2026, 11, 26)),
+    ) == (
+        DeadlineMove(Deadline.ANSWER, D(2026, 12, 21), D(2026, 12, 22)),
+        DeadlineMove(Deadline.CONSULTATION, D(2026, 11, 25), D(2026, 11, 26)),
+    )
+    # nothing moved; and waiting for something else is another deadline, not a move of one
+    assert deadline_moves(_dates(None, "fee", D(2026, 12, 3)), _dates(None, "fee", D(2026, 12, 3))) == ()
+    assert deadline_moves(_dates(None, "fee", D(2026, 12, 3)), _dates(None, "supplement", D(2026, 12, 4))) == ()
+
+
+def test_deadline_labels() -> None:
+    from domain.clock import DEADLINE_LABELS, Deadline
+
+    assert {d.value: d.label for d in Deadline} == {
+        "answer": "答复期限",
+        "supplement": "补正期限",
+        "consultation": "征求意见期限",
+        "fee": "缴费期限",
+    }
+    assert set(DEADLINE_LABELS) == set(Deadline)
+    assert {d.value for d in Waiting} < {d.value for d in Deadline}  # every waiting deadline
