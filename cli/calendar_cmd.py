@@ -160,6 +160,7 @@ def _moved_json(change: Any) -> list[dict[str, Any]]:
     return [
         {
             "case_no": m.case_no,
+            "deadline": m.deadline.value,
             "old_due": m.old_due,
             "new_due": m.new_due,
             "shift_workdays": m.shift,
@@ -223,18 +224,22 @@ def _show_import(result: Any, as_json: bool) -> None:
 
 def _print_moved(change: Any) -> None:
     if not change.moved_count:
-        console.print("没有在办案件的答复期限因此改变。")
+        console.print("没有在办案件的期限因此改变。")
         return
-    shown = f"（列出前 {len(change.moved)} 件）" if change.moved_count > len(change.moved) else ""
+    listed = len({m.case_no for m in change.moved})
+    shown = f"（列出前 {listed} 件）" if change.moved_count > listed else ""
     table = Table(
         "案件编号",
+        "期限",
         "原期限",
         "新期限",
         "变化（工作日）",
         title=f"{change.moved_count} 件在办案件期限变化{shown}",
     )
     for m in change.moved:
-        table.add_row(m.case_no, str(m.old_due or "—"), str(m.new_due or "—"), f"{m.shift:+d}")
+        table.add_row(
+            m.case_no, m.label, str(m.old_due or "—"), str(m.new_due or "—"), f"{m.shift:+d}"
+        )
     console.print(table)
 
 

@@ -3,8 +3,8 @@
 A calendar change recomputes the open cases itself: in its own transaction when they are few,
 else in batches right after it commits. This daily check is the safety net: a process that
 stopped between that commit and the end of its batches, or a change made another way (a
-restored backup), is healed here the next morning. Each date that moved is recorded, and the
-next sweep tells the assignee (`due_moved`).
+restored backup), is healed here the next morning. Each deadline that moved (answer, 补正,
+consultation, fee) is recorded, and the next sweep tells the assignee (`due_moved`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ CAUSE = "每日日历检查：期限按当前日历重新计算"
 
 def recompute(uow: Any) -> int:
     """Replay the open cases in batches (no transaction held across them); the number of
-    due dates that moved."""
+    cases with a deadline that moved (each moved deadline is recorded)."""
     with uow.read():
         calendar = uow.calendar.load()
-    return len(recompute_open_cases(uow, CAUSE, calendar).moved)
+    return recompute_open_cases(uow, CAUSE, calendar).moved_cases
 
 
 def run_recompute(uow: Any, today: dt.date) -> int:

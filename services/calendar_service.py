@@ -9,7 +9,9 @@ Importing a notice is previewed before anything is written: the days parsed, the
 status changes against what is loaded, and the open cases whose dates would move. The same
 function does the preview and the import (`dry_run` rolls the transaction back), so what the
 administrator confirms is exactly what is written. Any change to the table recomputes every
-open case's projection and records each due date that moved.
+open case's projection and records each deadline that moved: the answer due date, and the
+deadline the office waits on (the applicant's 补正 period, the fee payment window, the
+consulted party's window), each with its old and new date and the cause.
 
 Recomputing, and why it is done in two ways. A calendar change must not hold the write lock
 (on SQLite: the whole database) while a million cases are replayed, yet a small installation
@@ -50,6 +52,7 @@ from domain.calendar import (
     year_schedule,
 )
 from domain.case import Projection, project
+from domain.clock import Deadline, deadline_moves
 from domain.errors import DatabaseUnavailableError, DomainError
 from domain.notice import ParsedNotice, merge_notice
 from store.repositories.calendar import build_calendar, bundled_calendar
@@ -93,17 +96,45 @@ class DayChange:
 
 @dataclass(frozen=True)
 class MovedDate:
-    """An open case whose due date moved because the calendar changed."""
+    """A deadline of an open case that moved because the calendar changed."""
 
     case_no: str
     old_due: dt.date | None
     new_due: dt.date | None
     shift: int  # working days, on the new calendar
+    deadline: Deadline = Deadline.ANSWER
+
+    @property
+    def label(self) -> str:
+        """The deadline's name as people read it (答复期限, 补正期限, …)."""
+        return self.deadline.label
+
+
+def moved_cases(moved: Iterable[MovedDate]) -> int:
+    """How many cases the moves concern (a case can have two deadlines moved)."""
+    return len({m.case_no for m in moved})
+
+
+def _first_cases(moved: list[MovedDate], limit: int) -> list[MovedDate]:
+    """The moves of the first `limit` cases named (every deadline of each shown case)."""
+    shown: set[str] = set()
+    kept = []
+    for move in moved:
+        if move.case_no not in shown:
+            if len(shown) == limit:
+                break
+            shown.add(move.case_no)
+        kept.append(move)
+    return kept
 
 
 @dataclass(frozen=True)
 class CalendarChange:
-    """What a calendar change did (or, in a dry run, would do)."""
+    """What a calendar change did (or, in a dry run, would do).
+
+    `moved` lists the deadlines that move, case by case, for the first `PREVIEW_CASES`
+    cases; `moved_count` is always the number of open cases with a deadline that moves.
+    """
 
     added: int
     replaced: int
@@ -167,8 +198,8 @@ def import_notice(
     change = CalendarChange(
         added=len(entries),
         replaced=replaced,
-        moved=moved[:PREVIEW_CASES],
-        moved_count=len(moved),
+        moved=_first_cases(moved, PREVIEW_CASES),
+        moved_count=moved_cases(moved),
         days=days,
         written=not dry_run,
     )
@@ -222,7 +253,9 @@ def set_override(
         days = diff_calendars(before, after, range(day.year, day.year + 1))
     if moved is None:
         moved = _after_commit(uow, cause, after, dry_run=False)
-    return CalendarChange(1, replaced, moved[:PREVIEW_CASES], len(moved), days, True)
+    return CalendarChange(
+        1, replaced, _first_cases(moved, PREVIEW_CASES), moved_cases(moved), days, True
+    )
 
 
 def _replay_if_few(uow: Any, cause: str, calendar: WorkCalendar) -> list[MovedDate] | None:
@@ -249,13 +282,13 @@ def _after_commit(
                 return moved
             stored = uow.cases.get_many(ids)
         after = ids[-1]
-        moved += [plan.moved for plan in plan_recompute(stored, calendar) if plan.moved]
+        moved += [move for plan in plan_recompute(stored, calendar) for move in plan.moved]
 
 
 def replay_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[MovedDate]:
     """Replay every open case against the calendar inside the caller's write transaction
     (atomic with the calendar entries; used up to `INLINE_LIMIT` open cases); records and
-    returns each due date that moved."""
+    returns each deadline that moved."""
     moved: list[MovedDate] = []
     now = uow.now()
     after = 0
@@ -270,12 +303,13 @@ def replay_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[Move
 
 @dataclass(frozen=True)
 class Replan:
-    """A case whose projection differs on the new calendar, and the version it was read at."""
+    """A case whose projection differs on the new calendar, the version it was read at, and
+    the deadlines that move (none when only, say, the provisional flag changes)."""
 
     case_id: int
     version: int
     projection: Projection
-    moved: MovedDate | None
+    moved: tuple[MovedDate, ...] = ()
 
 
 def plan_recompute(cases: Iterable[Any], calendar: WorkCalendar) -> list[Replan]:
@@ -289,15 +323,26 @@ def plan_recompute(cases: Iterable[Any], calendar: WorkCalendar) -> list[Replan]
             stored.projection
         ):
             continue
-        old_due, new_due = stored.projection.due, projection.due
-        moved = None
-        if old_due != new_due:
-            shift = 0
-            if old_due is not None and new_due is not None:
-                shift = calendar.workdays_between(old_due, new_due).count
-            moved = MovedDate(stored.case.case_no, old_due, new_due, shift)
+        moved = tuple(
+            MovedDate(
+                stored.case.case_no,
+                move.old,
+                move.new,
+                _shift(calendar, move.old, move.new),
+                move.deadline,
+            )
+            for move in deadline_moves(stored.projection, projection)
+        )
         plans.append(Replan(stored.id, stored.version, projection, moved))
     return plans
+
+
+def _shift(calendar: WorkCalendar, old: dt.date | None, new: dt.date | None) -> int:
+    """Working days from the old date to the new one, on the new calendar (0 when either
+    side has no date)."""
+    if old is None or new is None:
+        return 0
+    return calendar.workdays_between(old, new).count
 
 
 def _record_moves(
@@ -305,21 +350,34 @@ def _record_moves(
 ) -> list[MovedDate]:
     moved = []
     for plan in plans:
-        if plan.moved is not None and plan.case_id in written:
-            move = plan.moved
-            uow.cases.record_due_change(plan.case_id, move.old_due, move.new_due, move.shift, cause, now)
+        if plan.case_id not in written:
+            continue
+        for move in plan.moved:
+            uow.cases.record_due_change(
+                plan.case_id,
+                move.old_due,
+                move.new_due,
+                move.shift,
+                cause,
+                now,
+                deadline=move.deadline,
+            )
             moved.append(move)
     return moved
 
 
 @dataclass
 class Recompute:
-    """What a batched recompute did."""
+    """What a batched recompute did: `moved` holds every deadline that moved."""
 
     cases: int = 0
     rewritten: int = 0
     retried: int = 0
     moved: list[MovedDate] = field(default_factory=list)
+
+    @property
+    def moved_cases(self) -> int:
+        return moved_cases(self.moved)
 
 
 def recompute_open_cases(

@@ -145,7 +145,13 @@ def test_future_year_preview_confirm_adjust_and_show(
     # 22 (18), 23 (19), 24 (20).
     assert data["moved_count"] == 1
     assert data["moved"] == [
-        {"case_no": ref.case_no, "old_due": "2027-02-23", "new_due": "2027-02-24", "shift_workdays": 1}
+        {
+            "case_no": ref.case_no,
+            "deadline": "answer",
+            "old_due": "2027-02-23",
+            "new_due": "2027-02-24",
+            "shift_workdays": 1,
+        }
     ]
     changed = {d["day"]: (d["was_workday"], d["now_workday"]) for d in data["days"]}
     assert changed["2027-02-11"] == (True, False)  # provisional work day, off by the notice
