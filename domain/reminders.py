@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkCalendar
 from domain.case import Case, CaseEventType
-from domain.clock import ClockState, ClockStatus, ConsultationKind, Waiting
+from domain.clock import ClockState, ClockStatus, ConsultationKind, Deadline, DeadlineMove, Waiting
 from domain.identity import mask_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -64,7 +64,7 @@ KIND_LABELS: Mapping[Kind, str] = MappingProxyType(
         Kind.PAYMENT_LAPSED: "缴费期限届满",
         Kind.UNASSIGNED: "申请尚未分派",
         Kind.EXTENSION_REQUEST: "延期申请待审批",
-        Kind.DUE_MOVED: "答复期限变更",
+        Kind.DUE_MOVED: "期限变更",
         Kind.CALENDAR_MISSING: "节假日安排未加载",
         Kind.REPORT_DUE: "年度报告发布期限提醒",
         Kind.YEAR_CLOSED: "年度结转结果",
@@ -301,10 +301,55 @@ def case_watches(facts: CaseFacts, calendar: WorkCalendar) -> list[Watch]:
 def due_moved_watch(case_no: str, changed_on: dt.date) -> Watch:
     """`due_moved`, once per change per case: it watches the day of the change.
 
-    Two changes of one case on the same day give one message; its facts carry the latest
-    old → new due dates, which is what the caseworker needs.
+    Two changes of one case on the same day give one message; it names every deadline they
+    moved (`moves_of_the_day`), which is what the caseworker needs.
     """
     return Watch(Kind.DUE_MOVED, changed_on, case_subject(case_no))
+
+
+def moves_of_the_day(changes: Iterable[DeadlineMove]) -> tuple[DeadlineMove, ...]:
+    """What one `due_moved` message says, from one case's recorded moves of one day (in the
+    order recorded): each deadline from its first old date to its last new date, leaving out
+    a deadline that came back where it was; the deadline the office waits on first, then the
+    answer it holds up. Empty: nothing to tell."""
+    first: dict[Deadline, dt.date | None] = {}
+    last: dict[Deadline, dt.date | None] = {}
+    for move in changes:
+        first.setdefault(move.deadline, move.old)
+        last[move.deadline] = move.new
+    order = sorted(first, key=lambda deadline: deadline is Deadline.ANSWER)
+    return tuple(
+        DeadlineMove(deadline, first[deadline], last[deadline])
+        for deadline in order
+        if first[deadline] != last[deadline]
+    )
+
+
+def due_moved_facts(moves: Sequence[DeadlineMove]) -> dict[str, Any]:
+    """The facts of a `due_moved` notice: `moves`, each deadline's code, label and old and
+    new dates; and, when the answer due date moved, its `old_due`/`new_due` as before."""
+    facts: dict[str, Any] = {
+        "moves": [
+            {
+                "deadline": move.deadline.value,
+                "label": move.deadline.label,
+                "old_due": move.old,
+                "new_due": move.new,
+            }
+            for move in moves
+        ]
+    }
+    for move in moves:
+        if move.deadline is Deadline.ANSWER:
+            facts["old_due"], facts["new_due"] = move.old, move.new
+    return facts
+
+
+def due_moved_date(moves: Sequence[DeadlineMove]) -> dt.date | None:
+    """The date a `due_moved` notice is about: the new answer due date when it moved, else
+    the new date of the deadline the office waits on."""
+    answer = [m.new for m in moves if m.deadline is Deadline.ANSWER]
+    return answer[0] if answer else (moves[0].new if moves else None)
 
 
 def year_closed_watch(agency: str, year: int) -> Watch:
@@ -481,7 +526,8 @@ class Notice:
     `watched` is the date the reminder watches (its key's date); `due` is the deadline the
     item is about (the answer due date, the window end, the new due date, the report date),
     or None when there is none (year_closed, calendar_missing). `facts` holds what only some
-    kinds say: `applicant_name`, `old_due`/`new_due`, `year`, `cases` (a list of mappings),
+    kinds say: `applicant_name`, `old_due`/`new_due` and `moves` (due_moved: see
+    `due_moved_facts`), `year`, `cases` (a list of mappings),
     `workdays` (extension days), `consultation_kind`, `coverage`, `auto_closed` … Any entry
     named `*id_number`, at any depth, is masked on construction.
     """

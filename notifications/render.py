@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import jinja2
 
+from domain.clock import Deadline
 from domain.reminders import (
     KIND_LABELS,
     WEBHOOK_KINDS,
@@ -55,6 +56,7 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 _ENV.filters["zh_date"] = zh_date
+_ENV.filters["deadline_label"] = lambda code: Deadline(code).label
 
 
 def _tidy(text: str) -> str:

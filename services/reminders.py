@@ -20,6 +20,7 @@ from typing import Any
 
 from domain.access import Actor, Role, require_role
 from domain.case import CaseEventType
+from domain.clock import Deadline, DeadlineMove
 from domain.messages import Message
 from domain.reminders import (
     CALENDAR_SUBJECT,
@@ -36,8 +37,11 @@ from domain.reminders import (
     calendar_missing_watch,
     case_watches,
     decide,
+    due_moved_date,
+    due_moved_facts,
     due_moved_watch,
     facts_of,
+    moves_of_the_day,
     next_check_on,
 )
 from notifications.render import inbox_text
@@ -192,8 +196,17 @@ def _watched_due(facts: CaseFacts, watch: Watch) -> dt.date | None:
 
 
 def _case_notices(
-    ctx: _Context, item: Any, facts: CaseFacts, watch: Watch, threshold: int, **extra: Any
+    ctx: _Context,
+    item: Any,
+    facts: CaseFacts,
+    watch: Watch,
+    threshold: int,
+    *,
+    about: dt.date | None = None,
+    **extra: Any,
 ) -> list[Notice]:
+    """One notice per recipient; `about` is the deadline it is about when the watch does not
+    say (due_moved: the moved date)."""
     agency = ctx.agencies[item.agency]
     people = _recipients(
         ctx, agency, audiences(watch.kind, threshold, assigned=facts.assigned), item.assignee
@@ -217,7 +230,7 @@ def _case_notices(
             agency_name=agency.name,
             watched=watch.watched,
             case_no=facts.case_no,
-            due=_watched_due(facts, watch) if "new_due" not in extra else extra["new_due"],
+            due=about if about is not None else _watched_due(facts, watch),
             facts=base_facts,
         )
         for person in people
@@ -345,25 +358,26 @@ def notice_of(kind: str, recipient: str, payload: dict[str, Any]) -> Notice:
 
 
 def _sweep_due_moved(ctx: _Context) -> None:
-    """`due_moved`: once per change day per case, to the assignee (RULES §6)."""
+    """`due_moved`: once per change day per case, to the assignee (RULES §6); the message
+    names every deadline (answer, 补正, consultation, fee) the day's changes moved."""
     from domain.reminders import SHANGHAI
 
     uow = ctx.uow
     since = dt.datetime.combine(ctx.today - DUE_MOVED_LOOKBACK, dt.time(), SHANGHAI)
-    latest: dict[tuple[int, dt.date], tuple[Any, Any]] = {}
-    for case_id, old, new, at in uow.reminders.due_changes_since(since):
+    changes: dict[tuple[int, dt.date], list[DeadlineMove]] = defaultdict(list)
+    for case_id, deadline, old, new, at in uow.reminders.due_changes_since(since):
         day = at.astimezone(SHANGHAI).date()
         if day > ctx.today:
             continue
-        first = latest.get((case_id, day))
-        latest[(case_id, day)] = (first[0] if first else old, new)
-    if not latest:
+        changes[(case_id, day)].append(DeadlineMove(Deadline(deadline), old, new))
+    if not changes:
         return
     calendar = uow.calendar.load()
-    stored = {s.id: s for s in uow.cases.get_many(sorted({case_id for case_id, _ in latest}))}
-    for (case_id, day), (old, new) in sorted(latest.items()):
+    stored = {s.id: s for s in uow.cases.get_many(sorted({case_id for case_id, _ in changes}))}
+    for (case_id, day), recorded in sorted(changes.items()):
         item = stored[case_id]
-        if not item.case.is_open or old == new:
+        moves = moves_of_the_day(recorded)
+        if not item.case.is_open or not moves:
             continue
         state = item.case.clock_state(calendar)
         if state is None:
@@ -375,7 +389,9 @@ def _sweep_due_moved(ctx: _Context) -> None:
         facts = facts_of(item.case, state, registered_on=item.case.events[0].on)
         _publish(
             ctx,
-            _case_notices(ctx, item, facts, watch, sent, old_due=old, new_due=new),
+            _case_notices(
+                ctx, item, facts, watch, sent, about=due_moved_date(moves), **due_moved_facts(moves)
+            ),
         )
 
 

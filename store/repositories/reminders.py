@@ -171,12 +171,21 @@ class ReminderRepository:
             update(CaseRow).where(CaseRow.id == case_id).values(next_reminder_on=day)
         )
 
-    def due_changes_since(self, since: dt.datetime) -> list[tuple[int, dt.date | None, dt.date | None, dt.datetime]]:
-        """Due dates moved by calendar changes since `since`: (case id, old, new, when)."""
+    def due_changes_since(
+        self, since: dt.datetime
+    ) -> list[tuple[int, str, dt.date | None, dt.date | None, dt.datetime]]:
+        """Deadlines moved by calendar changes since `since`, in the order recorded:
+        (case id, deadline, old, new, when)."""
         return [
             tuple(row)  # type: ignore[misc]
             for row in self.session.execute(
-                select(DueChange.case_id, DueChange.old_due, DueChange.new_due, DueChange.at)
+                select(
+                    DueChange.case_id,
+                    DueChange.deadline,
+                    DueChange.old_due,
+                    DueChange.new_due,
+                    DueChange.at,
+                )
                 .where(DueChange.at >= since)
                 .order_by(DueChange.at, DueChange.id)
             ).all()

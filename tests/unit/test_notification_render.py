@@ -141,6 +141,43 @@ INBOX = [
     ),
     (
         notice(
+            Kind.DUE_MOVED,
+            0,
+            watched=D(2026, 11, 20),
+            due=D(2026, 12, 22),
+            facts={
+                "applicant_name": "张三",
+                "moves": [
+                    {"deadline": "consultation", "label": "征求意见期限",
+                     "old_due": D(2026, 11, 25), "new_due": D(2026, 11, 26)},
+                    {"deadline": "answer", "label": "答复期限",
+                     "old_due": "2026-12-21", "new_due": "2026-12-22"},  # as an outbox row keeps them
+                ],
+                "old_due": D(2026, 12, 21),
+                "new_due": D(2026, 12, 22),
+            },
+        ),
+        f"因节假日安排调整，{REF}的征求意见期限由2026年11月25日改为2026年11月26日；"
+        "答复期限由2026年12月21日改为2026年12月22日。",
+    ),
+    (
+        notice(
+            Kind.DUE_MOVED,
+            0,
+            watched=D(2026, 11, 20),
+            due=D(2026, 11, 26),
+            facts={
+                "applicant_name": "张三",
+                "moves": [
+                    {"deadline": "supplement", "label": "补正期限",
+                     "old_due": D(2026, 11, 25), "new_due": D(2026, 11, 26)},
+                ],
+            },
+        ),
+        f"因节假日安排调整，{REF}的补正期限由2026年11月25日改为2026年11月26日。",
+    ),
+    (
+        notice(
             Kind.CALENDAR_MISSING,
             0,
             case_no=None,

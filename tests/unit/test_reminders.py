@@ -42,10 +42,13 @@ from domain.reminders import (
     calendar_missing_watch,
     case_watches,
     decide,
+    due_moved_date,
+    due_moved_facts,
     due_moved_watch,
     facts_of,
     fires_on,
     most_urgent_first,
+    moves_of_the_day,
     next_check_on,
     reminder_key,
     report_due_date,
@@ -392,6 +395,33 @@ def test_due_moved_once_per_change() -> None:
     assert decide(watch, D(2026, 11, 19), CAL) == Decision(None, ())
     # A later change is a new key, so it is told again.
     assert due_moved_watch("历下政公开〔2026〕12号", D(2026, 11, 23)).key(0) != watch.key(0)
+
+
+def test_due_moved_names_every_deadline_the_day_moved() -> None:
+    from domain.clock import Deadline, DeadlineMove
+
+    answer, supplement = Deadline.ANSWER, Deadline.SUPPLEMENT
+    recorded = [  # two changes on one day, in the order recorded
+        DeadlineMove(answer, D(2026, 12, 21), D(2026, 12, 22)),
+        DeadlineMove(supplement, D(2026, 11, 25), D(2026, 11, 26)),
+        DeadlineMove(supplement, D(2026, 11, 26), D(2026, 11, 27)),
+        DeadlineMove(answer, D(2026, 12, 22), D(2026, 12, 21)),  # came back: not named
+    ]
+    assert moves_of_the_day(recorded) == (DeadlineMove(supplement, D(2026, 11, 25), D(2026, 11, 27)),)
+    moves = moves_of_the_day(recorded[:3])
+    # the waiting deadline first, then the answer it holds up
+    assert [m.deadline for m in moves] == [supplement, answer]
+    facts = due_moved_facts(moves)
+    assert facts["moves"] == [
+        {"deadline": "supplement", "label": "补正期限", "old_due": D(2026, 11, 25), "new_due": D(2026, 11, 27)},
+        {"deadline": "answer", "label": "答复期限", "old_due": D(2026, 12, 21), "new_due": D(2026, 12, 22)},
+    ]  # fmt: skip
+    assert (facts["old_due"], facts["new_due"]) == (D(2026, 12, 21), D(2026, 12, 22))
+    assert due_moved_date(moves) == D(2026, 12, 22)  # the answer's new date
+    only_fee = (DeadlineMove(Deadline.FEE, D(2026, 12, 3), D(2026, 12, 4)),)
+    assert "old_due" not in due_moved_facts(only_fee)
+    assert due_moved_date(only_fee) == D(2026, 12, 4)
+    assert moves_of_the_day([]) == () and due_moved_date(()) is None
 
 
 def test_year_closed_once_per_agency_and_year() -> None:
