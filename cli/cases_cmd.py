@@ -436,10 +436,22 @@ def show_cmd(
     user: str = UserOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """A case: its facts, events, due date with its explanation, provisional warning."""
-    detail = _svc().show_case(uow(), case_no, actor=actor_or_system(user), today=today())
+    """A case: its facts, events, due date with its explanation, provisional warning, and the
+    deadlines calendar changes moved."""
+    from services.calendar_service import case_due_changes
+
+    who = actor_or_system(user)
+    detail = _svc().show_case(uow(), case_no, actor=who, today=today())
+    moved = case_due_changes(uow(), case_no, actor=who)
     if as_json:
-        print_json({"case": detail.row, "events": detail.events, "clock": detail.clock})
+        print_json(
+            {
+                "case": detail.row,
+                "events": detail.events,
+                "clock": detail.clock,
+                "due_changes": moved,
+            }
+        )
         return
     r = detail.row
     console.print(f"[bold]{r['case_no']}[/bold]  {_state_label(r['state'])}  版本 {r['version']}")
@@ -458,6 +470,13 @@ def show_cmd(
     if detail.explanation:
         console.print("期限计算过程：")
         print_steps(detail.explanation)
+    if moved:
+        changes = Table("期限", "原期限", "新期限", "原因", title="因节假日安排调整而变更的期限")
+        for c in moved:
+            changes.add_row(
+                c["label"], str(c["old_due"] or "—"), str(c["new_due"] or "—"), c["cause"]
+            )
+        console.print(changes)
     table = Table("#", "事件", "日期", "操作人", "理由", "内容", title="事件记录")
     for e in detail.events:
         table.add_row(

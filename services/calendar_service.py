@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from domain.access import Actor, Role, require_role
+from domain.access import Actor, Role, authorize_case, require_role
 from domain.calendar import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -447,6 +447,18 @@ def calendar_status(uow: Any, *, today: dt.date) -> CalendarStatus:
     return CalendarStatus(
         calendar.coverage, calendar.provisional_from, counts, coverage_warning(calendar, today)
     )
+
+
+def case_due_changes(uow: Any, case_no: str, *, actor: Actor) -> list[dict[str, Any]]:
+    """The deadlines of one case that calendar changes moved, oldest first: `deadline` (code)
+    and its `label` (答复期限, 补正期限, …), `old_due`, `new_due`, `shift_days`, `cause`, `at`."""
+    with uow.read():
+        stored = uow.cases.get(case_no)
+        authorize_case(
+            actor, None, agency=stored.agency, assignee=stored.assignee, case_no=stored.case.case_no
+        )
+        rows = uow.queries.due_changes(stored.id)
+    return [{**row, "label": Deadline(row["deadline"]).label} for row in rows]
 
 
 def calendar_year(uow: Any, year: int) -> YearSchedule:

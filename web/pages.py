@@ -211,6 +211,8 @@ def case_page(request: Request, case_no: str) -> HTMLResponse:
 
 
 def _case_forms(rt: Any, actor: Actor, case: dict[str, Any]) -> dict[str, Any]:
+    """What the case page shows beside the case: its forms' choices and its moved deadlines."""
+    from services import calendar_service
     from services.letters import available_letters
 
     letters = available_letters(rt.uow(), case["case_no"], actor=actor) if case["may_act"] else []
@@ -221,7 +223,8 @@ def _case_forms(rt: Any, actor: Actor, case: dict[str, Any]) -> dict[str, Any]:
         assignees = [
             u for u in list_users(rt.uow(), case["agency"]) if u.role not in (Role.ADMIN,)
         ]
-    return {"assignees": assignees, "letters": letters}
+    due_changes = calendar_service.case_due_changes(rt.uow(), case["case_no"], actor=actor)
+    return {"assignees": assignees, "letters": letters, "due_changes": due_changes}
 
 
 @router.post("/cases/{case_no}/events")

@@ -546,7 +546,8 @@ def test_case_show_text_and_json(ogi: Callable[..., Run], office: dict[str, str]
     assert "2026-11-25" in shown.out  # 补正 on 11-04 + 15: 11-05, 06, 9..13, 16..20, 23, 24, 25
 
     data = ogi("case", "show", no, "--json").json()
-    assert set(data) == {"case", "events", "clock"}
+    assert set(data) == {"case", "events", "clock", "due_changes"}
+    assert data["due_changes"] == []  # no calendar change moved its deadlines
     assert [e["type"] for e in data["events"]] == ["registered", "supplement_requested"]
     assert set(data["clock"]) == {"due", "clock", "waiting_due", "provisional", "steps"}
     assert (data["clock"]["clock"], data["clock"]["waiting_due"]) == ("stopped", "2026-11-25")
