@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -962,8 +962,8 @@ class ProjectionCache:
     a projection reads (a bulk recompute meets thousands of cases with the same history:
     received the same day, assigned, nothing else yet).
 
-    The key is every input of `project()` except the case's identity: state, outcome, dates,
-    applicant type, the clock's events, the 补正 period, the registration day, whether it is
+    The key is every input of `project()` except the case's identity and its applicant type
+    (copied, not computed with): state, outcome, dates, the clock's events, the 补正 period, the registration day, whether it is
     assigned, and a pending extension request. A new input of `project()` must be added here;
     tests/unit/test_projection_cache.py compares cached and direct projections over random
     histories to catch one that is not.
@@ -978,7 +978,9 @@ class ProjectionCache:
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = project(case, self.calendar)
-        return found
+        kind = case.applicant.type.value
+        # the applicant type is copied into the row, never computed with: not in the key
+        return found if found.applicant_type == kind else replace(found, applicant_type=kind)
 
     def __len__(self) -> int:
         return len(self._memo)
@@ -994,7 +996,6 @@ def _projection_key(case: Case) -> tuple[Any, ...]:
         case.state,
         case.outcome,
         case.concluded_on,
-        case.applicant.type,
         case.imported,
         case.received_on,
         case.supplement_days,

@@ -51,7 +51,7 @@ from domain.calendar import (
     package_entries,
     year_schedule,
 )
-from domain.case import Projection, project
+from domain.case import Projection, ProjectionCache
 from domain.clock import Deadline, deadline_moves
 from domain.errors import DatabaseUnavailableError, DomainError
 from domain.notice import ParsedNotice, merge_notice
@@ -274,6 +274,7 @@ def _after_commit(
     if not dry_run:
         return recompute_open_cases(uow, cause, calendar).moved
     moved: list[MovedDate] = []
+    cache = ProjectionCache(calendar)
     after = 0
     while True:
         with uow.read():
@@ -282,7 +283,7 @@ def _after_commit(
                 return moved
             stored = uow.cases.get_many(ids)
         after = ids[-1]
-        moved += [move for plan in plan_recompute(stored, calendar) for move in plan.moved]
+        moved += [move for plan in plan_recompute(stored, calendar, cache) for move in plan.moved]
 
 
 def replay_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[MovedDate]:
@@ -291,10 +292,11 @@ def replay_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[Move
     returns each deadline that moved."""
     moved: list[MovedDate] = []
     now = uow.now()
+    cache = ProjectionCache(calendar)
     after = 0
     while ids := uow.cases.open_ids(after=after, limit=RECOMPUTE_BATCH):
         after = ids[-1]
-        plans = plan_recompute(uow.cases.get_many(ids), calendar)
+        plans = plan_recompute(uow.cases.get_many(ids), calendar, cache)
         uow.cases.set_projections([(plan.case_id, plan.projection) for plan in plans])
         moved += _record_moves(uow, plans, {plan.case_id for plan in plans}, cause, now)
         uow.flush()
@@ -312,28 +314,31 @@ class Replan:
     moved: tuple[MovedDate, ...] = ()
 
 
-def plan_recompute(cases: Iterable[Any], calendar: WorkCalendar) -> list[Replan]:
+def plan_recompute(
+    cases: Iterable[Any], calendar: WorkCalendar, cache: ProjectionCache | None = None
+) -> list[Replan]:
     """The new projection of each stored case whose projection the calendar changes (pure:
-    no database, no lock)."""
+    no database, no lock). Pass one `cache` for all batches of a recompute: cases sharing a
+    history are projected once."""
+    cache = cache or ProjectionCache(calendar)
+    shifts: dict[tuple[dt.date | None, dt.date | None], int] = {}
     plans = []
     for stored in cases:
-        projection = project(stored.case, calendar)
+        projection = cache.project(stored.case)
         # the sweep moves next_reminder_on past what it recorded: not a calendar change
         if replace(projection, next_reminder_on=stored.projection.next_reminder_on) == (
             stored.projection
         ):
             continue
-        moved = tuple(
-            MovedDate(
-                stored.case.case_no,
-                move.old,
-                move.new,
-                _shift(calendar, move.old, move.new),
-                move.deadline,
+        moves = []
+        for move in deadline_moves(stored.projection, projection):
+            pair = (move.old, move.new)
+            if pair not in shifts:
+                shifts[pair] = _shift(calendar, move.old, move.new)
+            moves.append(
+                MovedDate(stored.case.case_no, move.old, move.new, shifts[pair], move.deadline)
             )
-            for move in deadline_moves(stored.projection, projection)
-        )
-        plans.append(Replan(stored.id, stored.version, projection, moved))
+        plans.append(Replan(stored.id, stored.version, projection, tuple(moves)))
     return plans
 
 
@@ -398,6 +403,7 @@ def recompute_open_cases(
     The caller must not hold a transaction: the calendar change is committed first.
     """
     result = Recompute()
+    cache = ProjectionCache(calendar)
     after = 0
     while True:
         with uow.read():
@@ -407,7 +413,7 @@ def recompute_open_cases(
             stored = uow.cases.get_many(ids)
         after = ids[-1]
         result.cases += len(ids)
-        plans = plan_recompute(stored, calendar)
+        plans = plan_recompute(stored, calendar, cache)
         while plans:
             if between is not None:
                 between(plans)
@@ -424,7 +430,7 @@ def recompute_open_cases(
                 break
             result.retried += len(stale)
             with uow.read():
-                plans = plan_recompute(uow.cases.get_many(stale), calendar)
+                plans = plan_recompute(uow.cases.get_many(stale), calendar, cache)
     return result
 
 

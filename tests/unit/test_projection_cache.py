@@ -47,8 +47,9 @@ def histories(draw: Any) -> Case:
     received = draw(st.sampled_from(DAYS))
     assignee = draw(st.sampled_from([CLERK.name, None]))
     days = draw(st.sampled_from([10, 15]))
+    kind = draw(st.sampled_from(["natural_person", "business"]))
     case, _ = register(
-        form(received_on=received, assignee=assignee, supplement_days=days),
+        form(received_on=received, assignee=assignee, supplement_days=days, applicant_type=kind),
         CLERK, _at(received), D(2026, 12, 31),
     )  # fmt: skip
     on = received
