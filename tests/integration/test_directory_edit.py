@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from conftest import Database
+from conftest import Database, Run
 from ops import NewCase, act, add_agency, add_user, register_case, show_case, sweep, uow, who
 from sqlalchemy import Engine, text
 
@@ -327,3 +327,73 @@ def test_a_deactivated_agency_registers_nothing_and_keeps_its_cases(
     run(engine, directory.activate_agency, "lixia_zj")
     run(engine, directory.activate_user, "sun")
     assert new_case(engine, agency="lixia_zj", by="sun", assignee="sun") == "历下住建公开〔2026〕第0002号"
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_cli_update_deactivate_activate_users(engine: Engine, ogi: Callable[..., Run]) -> None:
+    updated = ogi("user", "update", "liu", "--name", "刘洋", "--role", "负责人", "--email", "liu@lixia.gov.cn", "--json")
+    assert updated.code == 0, updated.err
+    assert updated.json() == {
+        "username": "liu", "display_name": "刘洋", "role": "office_head", "agency": "lixia",
+        "email": "liu@lixia.gov.cn", "active": True,
+    }  # fmt: skip
+    assert "已修改用户 liu" in ogi("user", "update", "liu", "--role", "supervisor").out
+
+    stopped = ogi("user", "deactivate", "liu")
+    assert stopped.code == 0, stopped.err
+    assert "已停用用户 liu" in stopped.out
+    listed = ogi("user", "list").out
+    assert "状态" in listed and "已停用" in listed and "在用" in listed
+    assert {u["username"]: u["active"] for u in ogi("user", "list", "--json").json()}["liu"] is False
+    # a deactivated user is refused as the acting user: exit 3, saying why
+    acting = ogi("case", "list", "-u", "liu")
+    assert acting.code == 3 and "已停用" in acting.err and "Traceback" not in acting.err
+    assert "已启用用户 liu" in ogi("user", "activate", "liu").out
+    assert ogi("user", "list", "--json").json()[-1]["active"] is True
+
+    before = user_row(engine, "liu")
+    assert ogi("user", "update", "liu", "--role", "boss").code == 1
+    forbidden = ogi("user", "deactivate", "liu", "-u", "wang")
+    assert forbidden.code == 7 and "系统管理员" in forbidden.err
+    assert ogi("user", "update", "liu", "--name", "某", "-u", "chen").code == 7
+    assert ogi("user", "update", "nobody", "--name", "某").code == 3
+    last = ogi("user", "deactivate", "admin")
+    assert last.code == 1 and "唯一在用的系统管理员" in last.err
+    assert user_row(engine, "liu") == before
+
+
+def test_cli_update_deactivate_activate_agencies(engine: Engine, ogi: Callable[..., Run]) -> None:
+    assert ogi("agency", "add", "lixia_zj", "历下区住建局", "--parent", "lixia").code == 0
+    updated = ogi("agency", "update", "lixia_zj", "--name", "历下区住房和城乡建设局", "--prefix", "历下住建公开",
+                  "--supplement-days", "10", "--json")  # fmt: skip
+    assert updated.code == 0, updated.err
+    assert updated.json()["case_no_format"] == "历下住建公开〔{year}〕第{seq:04d}号"
+    assert updated.json()["supplement_days"] == 10 and updated.json()["active"] is True
+    cycle = ogi("agency", "update", "lixia", "--parent", "lixia_zj")
+    assert cycle.code == 1 and "parent" in cycle.err and "不能把机关设为其下级机关的下级" in cycle.err
+
+    stopped = ogi("agency", "deactivate", "lixia_zj")
+    assert stopped.code == 0, stopped.err
+    assert "已停用机关 lixia_zj" in stopped.out
+    assert "已停用" in ogi("agency", "list").out
+    assert {a["code"]: a["active"] for a in ogi("agency", "list", "--json").json()} == {
+        "lixia": True, "lixia_zj": False,
+    }  # fmt: skip
+    register = ogi(
+        "case", "register", "--agency", "lixia_zj", "--applicant", "张伟", "--applicant-type", "自然人",
+        "--channel", "online", "--received-on", "2026-11-16", "--content", "某方案", "-u", "liu",
+    )  # fmt: skip
+    assert register.code == 1 and "agency" in register.err and "已停用" in register.err
+    busy = ogi("agency", "deactivate", "lixia")
+    assert busy.code == 1 and "在用用户" in busy.err
+    assert ogi("agency", "activate", "lixia_zj", "-u", "wang").code == 7
+    assert "已启用机关 lixia_zj" in ogi("agency", "activate", "lixia_zj").out
+    assert ogi("agency", "update", "nowhere", "--name", "某").code == 3
+    assert count_active(engine) == 2
+
+
+def count_active(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM agencies WHERE active = :t"), {"t": True}).scalar_one()
