@@ -21,7 +21,7 @@ from domain.case import (
     project,
     register,
 )
-from domain.directory import format_case_no
+from domain.directory import check_registering, format_case_no
 from domain.errors import ConflictError, DomainError
 from domain.predicates import holds
 from domain.yearend import years_counted
@@ -87,6 +87,7 @@ def insert_case(
     """Validate and insert one case in the caller's transaction (registration and import)."""
     agency = uow.directory.agency(form.agency)
     authorize_register(actor, form.agency, imported=case_no is not None)
+    check_registering(agency)
     agency_id = uow.directory.agency_id(form.agency)
     assignee_id = _assignee_id(uow, form.assignee, form.agency) if form.assignee else None
     imported = case_no is not None

@@ -22,6 +22,7 @@ from typing import Any
 
 from domain.access import Actor, Role, authorize_register, require_role
 from domain.case import Case, CaseEvent, Registration, project, register
+from domain.directory import check_registering
 from domain.errors import DomainError
 from domain.yearend import years_counted
 from formats.ledger import LedgerError, LedgerRow, RowProblem, read_ledger
@@ -55,6 +56,7 @@ def import_ledger(
     rows = read_ledger(path, today=today)
     with uow.read():  # look-ups made once per import, not per row
         agency_row = uow.directory.agency(agency)
+        check_registering(agency_row)
         agency_id = uow.directory.agency_id(agency)
         _check_existing(uow, rows)
         calendar = uow.calendar.load()

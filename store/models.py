@@ -69,6 +69,8 @@ class Agency(Base):
         String(20), default="department", server_default="department"
     )
     auto_close_unpaid: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # deactivated (migration 0009): registers no new case, keeps its cases, reports and history
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

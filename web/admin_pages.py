@@ -1,5 +1,6 @@
-"""Administration: agencies, users with one-time passwords, the calendar (status, a notice
-previewed then confirmed) and ledger imports (checked, then confirmed)."""
+"""Administration: agencies and users (added, edited on their own small page, deactivated and
+re-activated), one-time passwords, the calendar (status, a notice previewed then confirmed)
+and ledger imports (checked, then confirmed)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,131 @@ async def add_user(request: Request) -> Response:
     except DomainError as error:
         return _page(request, 422, error=error)
     return _page(request, one_time=(username, one_time))
+
+
+def _edit_page(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
+    """The edit form of one user (`user`) or one agency (`agency`)."""
+    actor = page_actor(request)
+    require_role(actor, {Role.ADMIN}, "管理系统")
+    rt = _rt(request)
+    context = {"agencies": directory.list_agencies(rt.uow()), "roles": ROLES}
+    context.update(extra)
+    return render(request, "admin_edit.html", status, **context)
+
+
+def _days(value: str) -> int | None:
+    """The 补正 period typed in a form: empty keeps it, otherwise a whole number."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise DomainError(
+            f"补正期限（supplement_days）应为整数个工作日，实为“{value}”",
+            field="supplement_days",
+            rule="整数",
+        ) from None
+
+
+@router.get("/admin/agencies/edit")
+def edit_agency_page(request: Request, code: str = "") -> HTMLResponse:
+    require_role(page_actor(request), {Role.ADMIN}, "管理系统")
+    try:
+        agency = directory.get_agency(_rt(request).uow(), code)
+    except DomainError as error:
+        return _page(request, 404, error=error)
+    return _edit_page(request, agency=agency)
+
+
+@router.post("/admin/agencies/update")
+async def update_agency(request: Request) -> Response:
+    """Empty prefix and format keep them; an empty parent makes a top-level agency."""
+    actor = page_actor(request)
+    data = await _form(request)
+    rt = _rt(request)
+    code = data.get("code", "")
+    try:
+        agency = await run_in_threadpool(
+            directory.update_agency, rt.uow(), code,
+            name=data.get("name", ""), parent=data.get("parent", ""),
+            prefix=data.get("prefix", "").strip() or None,
+            supplement_days=_days(data.get("supplement_days", "")),
+            case_no_format=data.get("case_no_format", "").strip() or None,
+            actor=actor, today=rt.today(),
+        )  # fmt: skip
+    except DomainError as error:
+        try:
+            current = directory.get_agency(rt.uow(), code)
+        except DomainError:
+            return _page(request, 422, error=error)
+        return _edit_page(request, 422, error=error, agency=current, form=data)
+    return _page(request, notice=f"已修改机关 {agency.code}（{agency.name}），编号格式 {agency.case_no_format}")
+
+
+@router.post("/admin/agencies/deactivate")
+async def deactivate_agency(request: Request) -> Response:
+    return await _switch(request, directory.deactivate_agency, "code", "已停用机关")
+
+
+@router.post("/admin/agencies/activate")
+async def activate_agency(request: Request) -> Response:
+    return await _switch(request, directory.activate_agency, "code", "已启用机关")
+
+
+@router.get("/admin/users/edit")
+def edit_user_page(request: Request, username: str = "") -> HTMLResponse:
+    require_role(page_actor(request), {Role.ADMIN}, "管理系统")
+    try:
+        user = directory.get_user(_rt(request).uow(), username)
+    except DomainError as error:
+        return _page(request, 404, error=error)
+    return _edit_page(request, user=user)
+
+
+@router.post("/admin/users/update")
+async def update_user(request: Request) -> Response:
+    actor = page_actor(request)
+    data = await _form(request)
+    rt = _rt(request)
+    username = data.get("username", "")
+    try:
+        user = await run_in_threadpool(
+            directory.update_user, rt.uow(), username,
+            display_name=data.get("display_name", ""), role=data.get("role", ""),
+            agency=data.get("agency", ""), email=data.get("email", ""),
+            actor=actor, today=rt.today(),
+        )  # fmt: skip
+    except DomainError as error:
+        try:
+            current = directory.get_user(rt.uow(), username)
+        except DomainError:
+            return _page(request, 422, error=error)
+        return _edit_page(request, 422, error=error, user=current, form=data)
+    return _page(request, notice=f"已修改用户 {user.username}（{user.display_name}）")
+
+
+@router.post("/admin/users/deactivate")
+async def deactivate_user(request: Request) -> Response:
+    return await _switch(request, directory.deactivate_user, "username", "已停用用户")
+
+
+@router.post("/admin/users/activate")
+async def activate_user(request: Request) -> Response:
+    return await _switch(request, directory.activate_user, "username", "已启用用户")
+
+
+async def _switch(request: Request, service: Any, key: str, done: str) -> Response:
+    """A 停用/启用 button: the service with the row's code or user name."""
+    actor = page_actor(request)
+    data = await _form(request)
+    rt = _rt(request)
+    name = data.get(key, "")
+    try:
+        await run_in_threadpool(service, rt.uow(), name, actor=actor, today=rt.today())
+    except DomainError as error:
+        return _page(request, 422, error=error)
+    return _page(request, notice=f"{done} {name}")
 
 
 @router.post("/admin/users/password")

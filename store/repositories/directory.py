@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.access import SUPERVISING_ROLES, Actor, Role
+from domain.case import CLOSED_STATES
 from domain.directory import Agency, User
 from domain.errors import DomainError, NotFoundError
 from store.models import Agency as AgencyRow
+from store.models import CaseRow
 from store.models import User as UserRow
 
 
@@ -20,10 +22,11 @@ class DirectoryRepository:
 
     # -- agencies ---------------------------------------------------------------------------
 
-    def _agency_row(self, code: str) -> AgencyRow:
-        row = self.session.execute(
-            select(AgencyRow).where(AgencyRow.code == code)
-        ).scalar_one_or_none()
+    def _agency_row(self, code: str, *, lock: bool = False) -> AgencyRow:
+        query = select(AgencyRow).where(AgencyRow.code == code)
+        if lock:
+            query = query.with_for_update()
+        row = self.session.execute(query).scalar_one_or_none()
         if row is None:
             raise NotFoundError(f"机关代码“{code}”不存在", field="agency", rule="须为已登记的机关")
         return row
@@ -31,8 +34,10 @@ class DirectoryRepository:
     def agency_id(self, code: str) -> int:
         return self._agency_row(code).id
 
-    def agency(self, code: str) -> Agency:
-        return self._to_agency(self._agency_row(code), self._codes())
+    def agency(self, code: str, *, lock: bool = False) -> Agency:
+        """The agency (NotFoundError if unknown); `lock` holds its row until the transaction
+        ends (PostgreSQL), for an edit that checks first and writes after."""
+        return self._to_agency(self._agency_row(code, lock=lock), self._codes())
 
     def agencies(self) -> list[Agency]:
         rows = self.session.execute(select(AgencyRow).order_by(AgencyRow.id)).scalars().all()
@@ -55,6 +60,7 @@ class DirectoryRepository:
             row.case_no_format,
             row.auto_close_abandoned,
             row.letters_dir,
+            row.active,
         )
 
     def add_agency(self, agency: Agency, at: dt.datetime) -> None:
@@ -70,10 +76,49 @@ class DirectoryRepository:
                 case_no_format=agency.case_no_format,
                 auto_close_abandoned=agency.auto_close_abandoned,
                 letters_dir=agency.letters_dir,
+                active=True,
                 created_at=at,
             )
         )
         self.session.flush()
+
+    def update_agency(self, agency: Agency) -> None:
+        """Store an edited agency: name, parent, 补正 period, case number format, status."""
+        row = self._agency_row(agency.code)
+        row.name = agency.name
+        row.parent_id = self.agency_id(agency.parent) if agency.parent else None
+        row.supplement_days = agency.supplement_days
+        row.case_no_format = agency.case_no_format
+        row.active = agency.active
+        self.session.flush()
+
+    def parents(self) -> dict[str, str | None]:
+        """Every agency code with its parent's code (None at the top of a tree)."""
+        codes = self._codes()
+        return {
+            codes[agency_id]: codes.get(parent_id) if parent_id else None
+            for agency_id, parent_id in self.session.execute(
+                select(AgencyRow.id, AgencyRow.parent_id)
+            ).all()
+        }
+
+    def open_case_count(self, code: str) -> int:
+        """Open cases of the agency (voided and concluded ones are not open)."""
+        return self.session.execute(
+            select(func.count())
+            .select_from(CaseRow)
+            .where(
+                CaseRow.agency_id == self.agency_id(code),
+                CaseRow.state.not_in([s.value for s in CLOSED_STATES]),
+            )
+        ).scalar_one()
+
+    def active_user_count(self, code: str) -> int:
+        return self.session.execute(
+            select(func.count())
+            .select_from(UserRow)
+            .where(UserRow.agency_id == self.agency_id(code), UserRow.active)
+        ).scalar_one()
 
     def subtree(self, code: str) -> list[str]:
         """The agency and every agency under it (本行政区域), codes."""
@@ -102,21 +147,30 @@ class DirectoryRepository:
 
     # -- users ------------------------------------------------------------------------------
 
-    def _user_row(self, username: str) -> UserRow:
-        row = self.session.execute(
-            select(UserRow).where(UserRow.username == username)
-        ).scalar_one_or_none()
-        if row is None or not row.active:
+    def _user_row(self, username: str, *, inactive: bool = False, lock: bool = False) -> UserRow:
+        """The user's row; a deactivated user is refused like an unknown one (same error
+        class) but told apart in the message, unless `inactive` asks for them too."""
+        query = select(UserRow).where(UserRow.username == username)
+        if lock:
+            query = query.with_for_update()
+        row = self.session.execute(query).scalar_one_or_none()
+        if row is None:
+            raise NotFoundError(f"用户“{username}”不存在", field="user", rule="须为已登记的用户")
+        if not row.active and not inactive:
             raise NotFoundError(
-                f"用户“{username}”不存在或已停用", field="user", rule="须为已登记的用户"
+                f"用户“{username}”已停用，不能登录或操作；如需恢复请系统管理员启用",
+                field="user",
+                rule="须为在用的用户",
             )
         return row
 
-    def user_id(self, username: str) -> int:
-        return self._user_row(username).id
+    def user_id(self, username: str, *, inactive: bool = False) -> int:
+        return self._user_row(username, inactive=inactive).id
 
-    def user(self, username: str) -> User:
-        row = self._user_row(username)
+    def user(self, username: str, *, inactive: bool = False, lock: bool = False) -> User:
+        """An active user (NotFoundError otherwise); `inactive` also finds deactivated ones,
+        `lock` holds the row until the transaction ends (PostgreSQL)."""
+        row = self._user_row(username, inactive=inactive, lock=lock)
         return self._to_user(row, self._codes())
 
     def user_exists(self, username: str) -> bool:
@@ -153,6 +207,40 @@ class DirectoryRepository:
             )
         )
         self.session.flush()
+
+    def update_user(self, user: User) -> None:
+        """Store an edited user: name, role, agency, e-mail, status."""
+        row = self._user_row(user.username, inactive=True)
+        row.display_name = user.display_name
+        row.role = user.role.value
+        row.agency_id = self.agency_id(user.agency)
+        row.email = user.email
+        row.active = user.active
+        self.session.flush()
+
+    def open_cases_assigned(self, username: str) -> dict[str, int]:
+        """Open cases assigned to the user, counted per agency code."""
+        row = self._user_row(username, inactive=True)
+        codes = self._codes()
+        return {
+            codes[agency_id]: count
+            for agency_id, count in self.session.execute(
+                select(CaseRow.agency_id, func.count())
+                .where(
+                    CaseRow.assignee_id == row.id,
+                    CaseRow.state.not_in([s.value for s in CLOSED_STATES]),
+                )
+                .group_by(CaseRow.agency_id)
+            ).all()
+        }
+
+    def active_admins(self, *, lock: bool = False) -> int:
+        """How many active administrators there are; `lock` holds their rows (PostgreSQL), so
+        two administrators removing each other at once cannot both succeed."""
+        query = select(UserRow.id).where(UserRow.role == Role.ADMIN.value, UserRow.active)
+        if lock:
+            query = query.with_for_update()
+        return len(self.session.execute(query).scalars().all())
 
     def actor(self, username: str) -> Actor:
         """The acting user with the agencies whose cases they see (RULES §7)."""

@@ -181,7 +181,7 @@ def test_agency_and_user_commands(engine: Engine, ogi: Callable[..., Run]) -> No
     assert user.code == 0, user.err
     assert user.json() == {
         "username": "zhao", "display_name": "赵磊", "role": "caseworker",
-        "agency": "lixia_zj", "email": "",
+        "agency": "lixia_zj", "email": "", "active": True,
     }  # fmt: skip
     users = ogi("user", "list", "--json").json()
     assert {u["username"]: u["role"] for u in users} == {

@@ -105,3 +105,99 @@ def test_a_good_ledger_is_checked_then_imported(server) -> None:  # noqa: F811
     again = browser.post("/admin/ledger", {"csrf_token": token, "ticket": ticket, "agency": "lixia"})
     assert again.status == 422 and 'data-field="file"' in again.text
     assert server.count("cases") == before + 2
+
+
+def _person(server, username: str, agency: str = "lixia") -> str:  # noqa: F811
+    """A user of this test only (the module's server is shared): password set, one token."""
+    from conftest import TODAY
+    from web_support import PASSWORD
+
+    from domain.access import SYSTEM
+    from services import auth, directory
+    from store.uow import SqlUnitOfWork
+
+    directory.add_user(SqlUnitOfWork(server.engine), username, "周敏", "caseworker", agency, actor=SYSTEM, today=TODAY)
+    auth.set_password(SqlUnitOfWork(server.engine), username, PASSWORD, actor=SYSTEM)
+    return auth.create_token(SqlUnitOfWork(server.engine), username, actor=SYSTEM)
+
+
+def _user(server, username: str) -> tuple:  # noqa: F811
+    from sqlalchemy import text
+
+    with server.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT display_name, role, email, active FROM users WHERE username = :u"), {"u": username}
+        ).one()
+    return (row[0], row[1], row[2], bool(row[3]))
+
+
+def test_a_user_is_edited_then_deactivated_from_the_administration_page(server) -> None:  # noqa: F811
+    token = _person(server, "zhou")
+    person = server.browser()
+    assert person.sign_in("zhou").status == 303
+    assert server.request("GET", "/api/v1/cases", token=token).status == 200
+
+    browser = admin(server)
+    listing = browser.get("/admin").text
+    assert 'data-user="zhou" data-active="yes"' in listing and "在用" in listing
+    edit = browser.get("/admin/users/edit?username=zhou")
+    assert edit.status == 200 and 'data-action="update_user"' in edit.text and "周敏" in edit.text
+    csrf = browser.csrf("/admin/users/edit?username=zhou")
+    form = {"csrf_token": csrf, "username": "zhou", "display_name": "周静", "role": "caseworker",
+            "agency": "lixia", "email": "zhou@lixia.gov.cn"}  # fmt: skip
+    done = browser.post("/admin/users/update", form)
+    assert done.status == 200 and "已修改用户 zhou" in done.text
+    assert _user(server, "zhou") == ("周静", "caseworker", "zhou@lixia.gov.cn", True)
+
+    bad = browser.post("/admin/users/update", {**form, "email": "not an address", "display_name": "别的"})
+    assert bad.status == 422 and 'data-field="email"' in bad.text and 'data-action="update_user"' in bad.text
+    assert "别的" in bad.text  # the form keeps what was typed
+    assert _user(server, "zhou") == ("周静", "caseworker", "zhou@lixia.gov.cn", True)
+    stale = browser.post("/admin/users/deactivate", {"csrf_token": "forged", "username": "zhou"})
+    assert stale.status == 403 and _user(server, "zhou")[3] is True
+    caseworker = server.browser()
+    caseworker.sign_in("wang")
+    not_admin = caseworker.post("/admin/users/deactivate", {"csrf_token": caseworker.csrf("/password"), "username": "zhou"})
+    assert not_admin.status == 403 and _user(server, "zhou")[3] is True
+
+    stopped = browser.post("/admin/users/deactivate", {"csrf_token": csrf, "username": "zhou"})
+    assert stopped.status == 200 and 'data-user="zhou" data-active="no"' in stopped.text
+    assert _user(server, "zhou")[3] is False
+    # no new sign-in, no token, and the open session ends at its next request
+    assert server.browser().sign_in("zhou").status == 401
+    assert server.request("GET", "/api/v1/cases", token=token).status == 401
+    ended = person.get("/password")
+    assert ended.status == 303 and ended.headers["location"] == "/login"
+
+    last = browser.post("/admin/users/deactivate", {"csrf_token": csrf, "username": "admin"})
+    assert last.status == 422 and 'data-field="username"' in last.text and "唯一在用的系统管理员" in last.text
+    again = browser.post("/admin/users/activate", {"csrf_token": csrf, "username": "zhou"})
+    assert again.status == 200 and _user(server, "zhou")[3] is True
+    assert server.browser().sign_in("zhou").status == 303
+
+
+def test_an_agency_is_edited_and_deactivated_from_the_administration_page(server) -> None:  # noqa: F811
+    browser = admin(server)
+    csrf = browser.csrf("/admin")
+    assert browser.post("/admin/agencies", {"csrf_token": csrf, "code": "lixia_wj", "name": "历下区卫健委",
+                                            "parent": "lixia"}).status == 200  # fmt: skip
+    edit = browser.get("/admin/agencies/edit?code=lixia_wj")
+    assert edit.status == 200 and 'data-action="update_agency"' in edit.text
+    form = {"csrf_token": csrf, "code": "lixia_wj", "name": "历下区卫生健康委员会", "parent": "lixia",
+            "supplement_days": "10", "prefix": "历下卫健公开", "case_no_format": ""}  # fmt: skip
+    done = browser.post("/admin/agencies/update", form)
+    assert done.status == 200 and "历下卫健公开〔{year}〕第{seq:04d}号" in done.text
+    before = server.count("agencies")
+    cycle = browser.post("/admin/agencies/update", {**form, "code": "lixia", "name": "历下区人民政府",
+                                                    "parent": "lixia_wj", "prefix": ""})  # fmt: skip
+    assert cycle.status == 422 and 'data-field="parent"' in cycle.text and "不能把机关设为其下级机关的下级" in cycle.text
+    days = browser.post("/admin/agencies/update", {**form, "supplement_days": "十"})
+    assert days.status == 422 and 'data-field="supplement_days"' in days.text
+    assert server.count("agencies") == before
+
+    stopped = browser.post("/admin/agencies/deactivate", {"csrf_token": csrf, "code": "lixia_wj"})
+    assert stopped.status == 200 and 'data-agency="lixia_wj" data-active="no"' in stopped.text
+    busy = browser.post("/admin/agencies/deactivate", {"csrf_token": csrf, "code": "lixia"})
+    assert busy.status == 422 and 'data-field="code"' in busy.text and "在用用户" in busy.text
+    again = browser.post("/admin/agencies/activate", {"csrf_token": csrf, "code": "lixia_wj"})
+    assert again.status == 200 and 'data-agency="lixia_wj" data-active="yes"' in again.text
