@@ -3,8 +3,8 @@
 Agencies merge and are dissolved, but their cases, reports and history must stay. A deactivated
 agency registers no new case; every existing agency stays in use.
 
-Revision ID: 0009_agency_active
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-23 09:00:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_agency_active"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
