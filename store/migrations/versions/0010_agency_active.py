@@ -20,10 +20,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("agencies") as batch:
-        batch.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
+    # ADD COLUMN in place on both databases (a batch copy of `agencies` on SQLite would drop
+    # a table that cases and users reference, which foreign keys refuse once there are cases)
+    op.add_column(
+        "agencies", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("agencies") as batch:
-        batch.drop_column("active")
+    # SQLite (3.35+) drops the column in place; a batch copy of `agencies` would have to drop
+    # a table that cases and users reference, which foreign keys refuse.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE agencies DROP COLUMN active")
+    else:
+        op.drop_column("agencies", "active")
