@@ -85,10 +85,13 @@ def insert_case(
     concluded_on: dt.date | None = None,
 ) -> CaseRef:
     """Validate and insert one case in the caller's transaction (registration and import)."""
+    agency_id = uow.directory.agency_id(form.agency)
+    # held (shared) before the agency is read: a deactivation (exclusive) then either sees
+    # this case among the open ones or has committed before the check below
+    uow.years.hold(agency_id, exclusive=False)
     agency = uow.directory.agency(form.agency)
     authorize_register(actor, form.agency, imported=case_no is not None)
     check_registering(agency)
-    agency_id = uow.directory.agency_id(form.agency)
     assignee_id = _assignee_id(uow, form.assignee, form.agency) if form.assignee else None
     imported = case_no is not None
     form = replace(form, case_no=case_no or "", supplement_days=agency.supplement_days)
@@ -107,7 +110,9 @@ def insert_case(
 
 
 def _assignee_id(uow: Any, username: str, agency: str) -> int:
-    user = uow.directory.user(username)
+    # the user's row is held until commit, so a deactivation cannot pass its "no open cases
+    # assigned" check while this assignment is being written
+    user = uow.directory.user(username, lock=True)
     check_assignee(user.username, user.role, user.agency, agency)
     return uow.directory.user_id(username)
 
@@ -326,7 +331,7 @@ def list_cases(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> li
             raise DomainError("起始位置（offset）不能为负数", field="offset", rule="范围")
         query = CaseQuery(
             agency_ids=agency_ids,
-            assignee_id=uow.directory.user_id(flt.assignee) if flt.assignee else None,
+            assignee_id=uow.directory.user_id(flt.assignee, inactive=True) if flt.assignee else None,
             state=_state_code(flt.state),
             due_by=due_by,
             overdue_on=today if flt.overdue else None,
