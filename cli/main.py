@@ -37,10 +37,13 @@ def root(
         help="数据库地址；默认当前目录下的 SQLite 文件 ogi.db",
     ),
 ) -> None:
-    """Global options: the database to use."""
+    """Global options: the database to use. Logs go to stderr (warnings and errors; `ogi
+    serve` and `ogi scheduler run` log more), ID numbers masked, as OGI_LOG_FORMAT says."""
     from cli.common import configure
+    from services.logs import configure_logging
 
     configure(db)
+    configure_logging(level="WARNING")
 
 
 admin.register(app)
