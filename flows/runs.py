@@ -2,7 +2,8 @@
 
 The record is written in transactions of its own, before and after the work, so a run that
 crashed shows as started and never finished (or finished with its error) in `ogi flows status`.
-Each run is also logged (logger `ogi.flows`: flow, as_of, run_id, duration_ms, counts or error).
+Each run is also logged (logger `ogi.flows`: flow, as_of, run_id, duration_ms, counts or error;
+a run that counted nothing at DEBUG).
 """
 
 from __future__ import annotations
@@ -39,14 +40,26 @@ def recorded_run(
     summary = counts(result)
     with uow.write():
         uow.reminders.finish_run(run_id, summary, "", uow.now())
-    log.info(
-        "流程 %s 完成（%s）", kind, as_of, extra={**fields, "duration_ms": _ms(started), "counts": summary}
+    log.log(
+        logging.INFO if _did_something(summary) else logging.DEBUG,
+        "流程 %s 完成（%s）",
+        kind,
+        as_of,
+        extra={**fields, "duration_ms": _ms(started), "counts": summary},
     )
     return result
 
 
 def _ms(started: float) -> float:
     return round((time.monotonic() - started) * 1000, 1)
+
+
+def _did_something(counts: Any) -> bool:
+    """Whether a run counted anything: the dispatcher runs every minute, and a run that sent,
+    retried and failed nothing is logged at DEBUG only."""
+    if isinstance(counts, dict):
+        return any(_did_something(v) for v in counts.values())
+    return isinstance(counts, int | float) and not isinstance(counts, bool) and counts != 0
 
 
 def status(uow: Any, limit: int = 20) -> list[dict[str, Any]]:
