@@ -89,6 +89,7 @@ def serve(
         console.print(why_not)
     else:
         scheduler = _start_scheduler(rt)
+    made_dir = _metrics_dir(workers)
     try:
         import uvicorn
 
@@ -98,6 +99,7 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler()
+        _remove(made_dir)
 
 
 def _why_no_scheduler(rt: Runtime, workers: int, no_scheduler: bool) -> str | None:
@@ -131,26 +133,12 @@ def _serve_workers(host: str, port: int, workers: int) -> None:
     here for all of them (sessions then end when the command stops). With metrics on, the
     processes share a fresh `PROMETHEUS_MULTIPROC_DIR` so a scrape sees all their requests.
     """
-    import shutil
-    import tempfile
-
     import uvicorn
-
-    from services.operations import metrics_enabled
 
     if not os.environ.get("OGI_SECRET_KEY", "").strip():
         os.environ["OGI_SECRET_KEY"] = secrets.token_urlsafe(32)
         console.print("提示：未设置 OGI_SECRET_KEY，已为本次启动的各进程生成同一临时密钥（重启后需重新登录）")
-    made_dir = None
-    if metrics_enabled():
-        shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
-        if shared:
-            Path(shared).mkdir(parents=True, exist_ok=True)
-            for stale in Path(shared).glob("*.db"):  # left by an earlier run: start from zero
-                stale.unlink()
-        else:
-            made_dir = tempfile.mkdtemp(prefix="ogi-metrics-")
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = made_dir
+    made_dir = _metrics_dir(workers)
     try:
         uvicorn.run(
             "web.app:factory",
@@ -162,8 +150,37 @@ def _serve_workers(host: str, port: int, workers: int) -> None:
             access_log=False,
         )
     finally:
-        if made_dir is not None:
-            shutil.rmtree(made_dir, ignore_errors=True)
+        _remove(made_dir)
+
+
+def _metrics_dir(workers: int) -> str | None:
+    """Prepare `PROMETHEUS_MULTIPROC_DIR`, where processes add up their request metrics: an
+    operator's directory is emptied of an earlier run's files; several workers without one
+    get a new temporary directory (returned, to be removed at the end)."""
+    import tempfile
+
+    from services.operations import metrics_enabled
+
+    if not metrics_enabled():
+        return None
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if shared:
+        Path(shared).mkdir(parents=True, exist_ok=True)
+        for stale in Path(shared).glob("*.db"):
+            stale.unlink()
+        return None
+    if workers == 1:
+        return None
+    made = tempfile.mkdtemp(prefix="ogi-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
+
+
+def _remove(directory: str | None) -> None:
+    if directory is not None:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 DEMO_PASSWORD = "ogi-demo-2026"
