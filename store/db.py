@@ -163,9 +163,4 @@ def same_database(a: str, b: str) -> bool:
     file_a, file_b = sqlite_file(a), sqlite_file(b)
     if file_a is not None or file_b is not None:
         return file_a is not None and file_b is not None and file_a.resolve() == file_b.resolve()
-    try:
-        return make_url(a).render_as_string(hide_password=True) == make_url(
-            b
-        ).render_as_string(hide_password=True)
-    except ArgumentError:
-        return a == b
+    return display_url(a) == display_url(b)
