@@ -8,6 +8,7 @@ from cli import (
     admin,
     calendar_cmd,
     cases_cmd,
+    db_cmd,
     deadline_cmd,
     demo_cmd,
     flows_cmd,
@@ -37,10 +38,13 @@ def root(
         help="数据库地址；默认当前目录下的 SQLite 文件 ogi.db",
     ),
 ) -> None:
-    """Global options: the database to use."""
+    """Global options: the database to use. Logs go to stderr (warnings and errors; `ogi
+    serve` and `ogi scheduler run` log more), ID numbers masked, as OGI_LOG_FORMAT says."""
     from cli.common import configure
+    from services.logs import configure_logging
 
     configure(db)
+    configure_logging(level="WARNING")
 
 
 admin.register(app)
@@ -54,6 +58,7 @@ app.add_typer(inbox_cmd.app, name="inbox", help="我的消息：提醒、逾期�
 app.add_typer(notify_cmd.app, name="notify", help="通知：测试渠道、投递失败与重发、机关的群机器人和自动办结设置")
 app.add_typer(scheduler_cmd.app, name="scheduler", help="内置调度器：按计划运行各流程")
 app.add_typer(flows_cmd.app, name="flows", help="定时流程：提醒扫描、消息投递、年度结转")
+app.add_typer(db_cmd.app, name="db", help="数据库：结构版本、升级、复制到另一个数据库")
 app.command("demo", help="演示：新建 SQLite 数据库，登记并办理一批申请，显示待办队列")(
     demo_cmd.demo
 )

@@ -14,8 +14,14 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("run")
 def run_cmd() -> None:
     """Run the scheduled flows: sweep 07:30, dispatch every minute, year end 1 January 00:05."""
-    from flows.embedded import build_scheduler
+    import os
 
+    from flows.embedded import build_scheduler
+    from services.logs import configure_logging
+
+    configure_logging(level="INFO")
+    # the jobs make their own runtime from the environment: give them the database of --db
+    os.environ["OGI_DATABASE_URL"] = runtime().settings.database_url
     scheduler = None
     try:  # Ctrl-C may come while the jobs are still being stored: stop cleanly then too
         scheduler = build_scheduler(runtime(), blocking=True)

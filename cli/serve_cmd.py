@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -56,36 +59,128 @@ def _operator(user: str | None) -> Actor:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址"),
     port: int = typer.Option(8000, "--port", help="端口"),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="网页进程数；大于 1 时本命令不启动内置定时任务"
+    ),
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="不启动内置定时任务"),
     demo: bool = typer.Option(False, "--demo", help="数据库为空时先载入演示机关和演示账号"),
 ) -> None:
-    """Run the web app (and, when available, the embedded scheduler)."""
-    import uvicorn
+    """Run the web app: one process with the embedded scheduler, or `--workers N` uvicorn
+    processes without it (the flows then run under `ogi scheduler run` or Prefect)."""
+    from services.logs import configure_logging
 
-    from web.app import create_app
-
+    configure_logging(level="INFO")
     rt = runtime()
+    # the scheduler's jobs and the worker processes make their own runtime from the
+    # environment: the database chosen with --db must be there too
+    os.environ["OGI_DATABASE_URL"] = rt.settings.database_url
     signins = _load_demo(rt) if demo else []
-    scheduler = None if no_scheduler else _start_scheduler(rt)
+    why_not = _why_no_scheduler(rt, workers, no_scheduler)
     console.print(f"ogi 已启动：http://{host}:{port}/ （API 文档 http://{host}:{port}/docs）")
     for line in signins:
         console.print(line)
+    if workers > 1:
+        console.print(why_not)
+        rt.close()
+        _serve_workers(host, port, workers)
+        return
+    scheduler = None
+    if why_not:
+        console.print(why_not)
+    else:
+        scheduler = _start_scheduler(rt)
+    made_dir = _metrics_dir(workers)
     try:
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
+        import uvicorn
+
+        from web.app import create_app
+
+        uvicorn.run(create_app(rt), host=host, port=port, log_config=None, access_log=False)
     finally:
         if scheduler is not None:
             scheduler()
+        _remove(made_dir)
 
 
-def _start_scheduler(rt):  # type: ignore[no-untyped-def]
-    """The hook for the embedded scheduler (flows/embedded.py, `start(runtime)` returning a stop
-    function); when this branch does not have it yet, the app runs without it."""
+def _why_no_scheduler(rt: Runtime, workers: int, no_scheduler: bool) -> str | None:
+    """Why this command does not start the embedded scheduler (None: it does)."""
+    if rt.settings.scheduler == "prefect":
+        return "OGI_SCHEDULER=prefect：定时流程由 Prefect 工作进程（ogi flows worker）运行，本命令不启动内置定时任务"
+    if workers > 1:
+        return (
+            f"{workers} 个网页进程：本命令不启动内置定时任务；请另行运行一个 ogi scheduler run"
+            "（或设置 OGI_SCHEDULER=prefect 并运行 Prefect 工作进程）"
+        )
+    if no_scheduler:
+        return "未启动内置定时任务（--no-scheduler）"
+    return None
+
+
+def _start_scheduler(rt: Runtime):  # type: ignore[no-untyped-def]
+    """The embedded scheduler in this process's background threads; returns its stop."""
+    from flows.embedded import build_scheduler
+
+    scheduler = build_scheduler(rt)
+    scheduler.start()
+    console.print("内置定时任务已启动（Asia/Shanghai）")
+    return lambda: scheduler.shutdown(wait=False)
+
+
+def _serve_workers(host: str, port: int, workers: int) -> None:
+    """uvicorn with `workers` processes, each running `web.app:factory`.
+
+    Every process must sign sessions with the same key: without `OGI_SECRET_KEY` one is made
+    here for all of them (sessions then end when the command stops). With metrics on, the
+    processes share a fresh `PROMETHEUS_MULTIPROC_DIR` so a scrape sees all their requests.
+    """
+    import uvicorn
+
+    if not os.environ.get("OGI_SECRET_KEY", "").strip():
+        os.environ["OGI_SECRET_KEY"] = secrets.token_urlsafe(32)
+        console.print("提示：未设置 OGI_SECRET_KEY，已为本次启动的各进程生成同一临时密钥（重启后需重新登录）")
+    made_dir = _metrics_dir(workers)
     try:
-        from flows import embedded  # type: ignore[attr-defined]
-    except ImportError:
-        console.print("提示：内置定时任务（flows/embedded.py）尚未安装，仅启动网页与 API（--no-scheduler）")
+        uvicorn.run(
+            "web.app:factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        _remove(made_dir)
+
+
+def _metrics_dir(workers: int) -> str | None:
+    """Prepare `PROMETHEUS_MULTIPROC_DIR`, where processes add up their request metrics: an
+    operator's directory is emptied of an earlier run's files; several workers without one
+    get a new temporary directory (returned, to be removed at the end)."""
+    import tempfile
+
+    from services.operations import metrics_enabled
+
+    if not metrics_enabled():
         return None
-    return embedded.start(rt)
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if shared:
+        Path(shared).mkdir(parents=True, exist_ok=True)
+        for stale in Path(shared).glob("*.db"):
+            stale.unlink()
+        return None
+    if workers == 1:
+        return None
+    made = tempfile.mkdtemp(prefix="ogi-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
+
+
+def _remove(directory: str | None) -> None:
+    if directory is not None:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 DEMO_PASSWORD = "ogi-demo-2026"

@@ -132,3 +132,35 @@ def schema_is_current(engine: Engine) -> bool:
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
     return set(current) == set(script.get_heads())
+
+
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    """The migration(s) a database is at; empty when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+
+def known_revisions() -> set[str]:
+    """Every migration this code ships."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(None))  # type: ignore[arg-type]
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def display_url(url: str) -> str:
+    """A database URL as it may be printed: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def same_database(a: str, b: str) -> bool:
+    """Whether two URLs name the same database (SQLite: the same file)."""
+    file_a, file_b = sqlite_file(a), sqlite_file(b)
+    if file_a is not None or file_b is not None:
+        return file_a is not None and file_b is not None and file_a.resolve() == file_b.resolve()
+    return display_url(a) == display_url(b)

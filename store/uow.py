@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from domain.messages import Message
 from store.db import is_sqlite
 from store.errors import translated as _translated
+from store.operations import OperationsQueries
 from store.queries import Queries
 from store.repositories.auth import AuthRepository
 from store.repositories.calendar import CalendarCache, CalendarRepository
@@ -112,6 +113,7 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepository(session)
         self.reminders = ReminderRepository(session)
         self.queries = Queries(session)
+        self.operations = OperationsQueries(session)
         try:
             yield session
         finally:

@@ -35,7 +35,9 @@ def _runtime(request: Request) -> Any:
 def api_actor(request: Request) -> Actor:
     """The user a request's bearer token stands for (401 otherwise)."""
     token = bearer(request.headers.get("authorization"))
-    return auth.actor_for_token(_runtime(request).uow(), token)
+    actor = auth.actor_for_token(_runtime(request).uow(), token)
+    request.state.username = actor.name  # for the request log
+    return actor
 
 
 @router.post("/cases", status_code=201, summary="登记申请（网上申请接口）")

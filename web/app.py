@@ -1,6 +1,7 @@
 """The FastAPI application: made from a `Runtime`, serving the pages and the JSON API.
 
-`create_app(runtime)` is what `ogi serve` and the tests run. Every refusal is a
+`create_app(runtime)` is what `ogi serve` and the tests run; `factory()` is what each uvicorn
+worker process runs under `ogi serve --workers N`. Every refusal is a
 `domain.errors` error; it becomes the HTTP status of `ERROR_STATUS` and, under /api/, the body
 `{"error": {"code", "field", "message"}}`; pages show the message in place, and a missing or
 expired sign-in sends the browser to the sign-in page.
@@ -20,7 +21,8 @@ from fastapi.staticfiles import StaticFiles
 
 from domain.errors import DomainError, status_of
 from services.bootstrap import Runtime
-from web import admin_pages, api, pages, year_pages
+from services.operations import metrics_enabled
+from web import admin_pages, api, operations, pages, year_pages
 from web.security import COOKIE, SessionCodec
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -38,8 +40,10 @@ _OWN_POLICY_PATHS = ("/docs", "/redoc")
 
 def create_app(runtime: Runtime, *, secret_key: str | None = None, https: bool | None = None) -> FastAPI:
     """The app for one runtime. The session key comes from `OGI_SECRET_KEY` when not given;
-    without one, a random key is made (sessions end when the process restarts)."""
+    without one, a random key is made (sessions end when the process restarts). `/metrics`
+    is served unless `OGI_METRICS=off`."""
     extra = runtime.settings.extra
+    with_metrics = metrics_enabled(extra)
     secret = secret_key or extra.get("OGI_SECRET_KEY") or secrets.token_urlsafe(32)
     secure = https if https is not None else extra.get("OGI_HTTPS", "").lower() in ("1", "true")
     app = FastAPI(
@@ -49,6 +53,7 @@ def create_app(runtime: Runtime, *, secret_key: str | None = None, https: bool |
     )
     app.state.runtime = runtime
     app.state.sessions = SessionCodec(secret, secure=secure)
+    app.state.http_metrics = operations.HttpMetrics() if with_metrics else None
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next: Any) -> Response:
@@ -57,7 +62,7 @@ def create_app(runtime: Runtime, *, secret_key: str | None = None, https: bool |
         session = codec.load(request.cookies.get(COOKIE), now)
         request.state.session = session
         response: Response = await call_next(request)
-        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        if request.url.path.startswith("/api/") or request.url.path in operations.QUIET_PATHS:
             return response
         if session.username:
             session.seen = now.timestamp()  # sliding idle expiry
@@ -95,16 +100,30 @@ def create_app(runtime: Runtime, *, secret_key: str | None = None, https: bool |
             return JSONResponse({"error": error.to_json()}, status_code=422)
         return pages.error_page(request, error, 422)
 
-    @app.get("/healthz", tags=["health"], summary="健康检查")
-    def healthz() -> dict[str, bool]:
-        return {"ok": True}
-
+    app.include_router(operations.router)
+    if with_metrics:
+        app.add_api_route(
+            "/metrics", operations.metrics_endpoint, methods=["GET"], tags=["operations"],
+            summary="监控指标（Prometheus 文本格式）", include_in_schema=False,
+        )
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(year_pages.router)
     app.include_router(admin_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # outermost: times and logs every request, including those the handlers above refuse
+    app.add_middleware(operations.RequestObserver, metrics=lambda: app.state.http_metrics)
     return app
+
+
+def factory() -> FastAPI:
+    """The app of one uvicorn worker process (`ogi serve --workers N`): settings from the
+    environment, logs configured, no scheduler (flows run elsewhere)."""
+    from services.bootstrap import bootstrap
+    from services.logs import configure_logging
+
+    configure_logging(level="INFO")
+    return create_app(bootstrap())
 
 
 def _expected(kind: str) -> str:
