@@ -273,3 +273,12 @@ def ogi(
 def ogi_run(ogi: Callable[..., Run]) -> Callable[..., Run]:
     """The same as `ogi`, under a name that does not clash with a test's local helper."""
     return ogi
+
+
+def migration_head(engine: Engine) -> str:
+    """The newest migration of this code (tests compare a database against it)."""
+    from alembic.script import ScriptDirectory
+
+    from store.db import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()

@@ -21,7 +21,7 @@ from typing import Any
 
 import ops
 import pytest
-from conftest import Database, pg_schema, pg_url
+from conftest import Database, migration_head, pg_schema, pg_url
 from ops import NewCase, act, register_case
 from sqlalchemy import Engine, select, text
 
@@ -242,10 +242,11 @@ def test_status_and_upgrade_from_an_older_schema(database: Database, ogi: Callab
     command.upgrade(alembic_config(engine), "0007")
     status = ogi("--db", database.url, "db", "status", "--json")
     assert status.code == 0, status.err
-    assert status.json() == {"current": "0007", "head": "0008", "at_head": False}
+    head = migration_head(engine)
+    assert status.json() == {"current": "0007", "head": head, "at_head": False}
 
     upgraded = ogi("--db", database.url, "db", "upgrade")
     assert upgraded.code == 0, upgraded.err
-    assert "0007 → 0008" in upgraded.out
+    assert f"0007 → {head}" in upgraded.out
     assert ogi("--db", database.url, "db", "status", "--json").json()["at_head"] is True
     assert "无需升级" in ogi("--db", database.url, "db", "upgrade").out
