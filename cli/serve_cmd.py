@@ -80,6 +80,9 @@ def serve(
 def _start_scheduler(rt):  # type: ignore[no-untyped-def]
     """The hook for the embedded scheduler (flows/embedded.py, `start(runtime)` returning a stop
     function); when this branch does not have it yet, the app runs without it."""
+    if rt.settings.scheduler == "prefect":  # the flows' runs come from Prefect workers
+        console.print("OGI_SCHEDULER=prefect：定时流程由 Prefect 触发，本进程只提供网页与 API")
+        return None
     try:
         from flows import embedded  # type: ignore[attr-defined]
     except ImportError:
