@@ -41,24 +41,28 @@ TAGS = ["ogi"]
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """How often Prefect runs a failed flow again, and after how long.
+class RunPolicy:
+    """How Prefect runs a flow: retries of a failed run, and what happens to a run that comes
+    due while the previous one is still going (one run of a deployment at a time).
 
     A retry is harmless for every flow (the sweep's reminder keys, the year end's replaced
     ledger, the dispatcher's row locks); the pauses are there for what fails for a while: a
-    database restart or fail-over. The dispatcher is not retried by Prefect: its next run is
-    a minute away, and a failed delivery already has RULES §6's own pauses.
+    database restart or fail-over. The daily flows and the year end wait their turn rather
+    than be skipped, since a skipped day would be noticed. The dispatcher is neither retried
+    nor queued: its next run is a minute away (a worker back after an hour must not work
+    through sixty empty runs), and a failed delivery already has RULES §6's own pauses.
     """
 
     retries: int
     delay_seconds: int
+    cancel_overlap: bool = False
 
 
-RETRIES: dict[str, RetryPolicy] = {
-    "sweep": RetryPolicy(2, 60),
-    "dispatch": RetryPolicy(0, 0),
-    "year-end": RetryPolicy(2, 300),
-    "calendar-check": RetryPolicy(2, 60),
+POLICIES: dict[str, RunPolicy] = {
+    "sweep": RunPolicy(2, 60),
+    "dispatch": RunPolicy(0, 0, cancel_overlap=True),
+    "year-end": RunPolicy(2, 300),
+    "calendar-check": RunPolicy(2, 60),
 }
 
 
@@ -80,8 +84,8 @@ def _with_runtime(work: Callable[[Any, dt.date], dict[str, Any]], today: dt.date
 @flow(
     name="ogi-sweep",
     description="每日提醒扫描（RULES §6）：把到期的提醒、逾期预警和升级通知写入发件箱；同一天再运行不会重复发送",
-    retries=RETRIES["sweep"].retries,
-    retry_delay_seconds=RETRIES["sweep"].delay_seconds,
+    retries=POLICIES["sweep"].retries,
+    retry_delay_seconds=POLICIES["sweep"].delay_seconds,
 )
 def sweep_flow(today: dt.date | None = None) -> dict[str, Any]:
     """The §6 sweep as of `today` (default: today in Asia/Shanghai)."""
@@ -93,8 +97,8 @@ def sweep_flow(today: dt.date | None = None) -> dict[str, Any]:
 @flow(
     name="ogi-dispatch",
     description="投递发件箱：电子邮件摘要与群机器人（webhook），失败按规定间隔重试",
-    retries=RETRIES["dispatch"].retries,
-    retry_delay_seconds=RETRIES["dispatch"].delay_seconds,
+    retries=POLICIES["dispatch"].retries,
+    retry_delay_seconds=POLICIES["dispatch"].delay_seconds,
 )
 def dispatch_flow(today: dt.date | None = None) -> dict[str, Any]:
     """Deliver the outbox; `today` only dates the run's record."""
@@ -108,8 +112,8 @@ def dispatch_flow(today: dt.date | None = None) -> dict[str, Any]:
 @flow(
     name="ogi-year-end",
     description="年度结转（RULES §3）：以系统身份为每个机关结转上一年度并通知主管",
-    retries=RETRIES["year-end"].retries,
-    retry_delay_seconds=RETRIES["year-end"].delay_seconds,
+    retries=POLICIES["year-end"].retries,
+    retry_delay_seconds=POLICIES["year-end"].delay_seconds,
 )
 def year_end_flow(today: dt.date | None = None, year: int | None = None) -> dict[str, Any]:
     """Close `year` (default: the year before `today`) for every agency."""
@@ -123,8 +127,8 @@ def year_end_flow(today: dt.date | None = None, year: int | None = None) -> dict
 @flow(
     name="ogi-calendar-check",
     description="每日日历检查：按当前日历重新计算所有未结案件的期限，补上中断的重算",
-    retries=RETRIES["calendar-check"].retries,
-    retry_delay_seconds=RETRIES["calendar-check"].delay_seconds,
+    retries=POLICIES["calendar-check"].retries,
+    retry_delay_seconds=POLICIES["calendar-check"].delay_seconds,
 )
 def calendar_check_flow(today: dt.date | None = None) -> dict[str, Any]:
     """Recompute the open cases on the calendar as loaded; the number of dates that moved."""
@@ -230,8 +234,7 @@ def deploy(database_url: str, pool: str = DEFAULT_POOL) -> dict[str, Any]:
     Each has its cron schedule in Asia/Shanghai, and passes the database and the scheduler
     setting to its runs through the job's environment (the worker's own environment is
     inherited too: secrets such as `OGI_SMTP_PASSWORD` belong there, not in Prefect's
-    database). One run of a deployment at a time: a run that starts while the previous one is
-    still going is cancelled, since the running one does its work.
+    database). One run of a deployment at a time, as `POLICIES` says.
     """
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
@@ -243,7 +246,7 @@ def deploy(database_url: str, pool: str = DEFAULT_POOL) -> dict[str, Any]:
     env = {"OGI_DATABASE_URL": database_url, "OGI_SCHEDULER": "prefect"}
     applied = []
     for schedule in SCHEDULES:
-        prefect_flow = FLOWS[schedule.kind]
+        prefect_flow, policy = FLOWS[schedule.kind], POLICIES[schedule.kind]
         deployment = prefect_flow.to_deployment(
             name=DEPLOYMENT_NAME,
             schedules=[Cron(schedule.cron, timezone=TIMEZONE)],
@@ -252,7 +255,10 @@ def deploy(database_url: str, pool: str = DEFAULT_POOL) -> dict[str, Any]:
             work_pool_name=pool,
             job_variables={"env": env},
             concurrency_limit=ConcurrencyLimitConfig(
-                limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+                limit=1,
+                collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+                if policy.cancel_overlap
+                else ConcurrencyLimitStrategy.ENQUEUE,
             ),
             entrypoint_type=EntrypointType.MODULE_PATH,
         )
@@ -266,8 +272,9 @@ def deploy(database_url: str, pool: str = DEFAULT_POOL) -> dict[str, Any]:
                 "timezone": TIMEZONE,
                 "label": schedule.label,
                 "pool": pool,
-                "retries": RETRIES[schedule.kind].retries,
-                "retry_delay_seconds": RETRIES[schedule.kind].delay_seconds,
+                "retries": policy.retries,
+                "retry_delay_seconds": policy.delay_seconds,
+                "overlap": "cancel" if policy.cancel_overlap else "wait",
             }
         )
     return {"api_url": url, "pool": pool, "deployments": applied}

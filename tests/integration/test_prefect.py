@@ -252,6 +252,10 @@ def test_the_sweep_runs_through_a_prefect_worker_exactly_once(
                 {"cron": schedule.cron, "timezone": "Asia/Shanghai", "day_or": True}
             ]
             assert stored["job_variables"]["env"] == {"OGI_DATABASE_URL": url, "OGI_SCHEDULER": "prefect"}
+            assert stored["global_concurrency_limit"]["limit"] == 1  # one run at a time
+            assert stored["concurrency_options"]["collision_strategy"] == (
+                "CANCEL_NEW" if schedule.kind == "dispatch" else "ENQUEUE"
+            )
         assert prefect_server.api("GET", f"/work_pools/{POOL}")["type"] == "process"
         # deploying again updates the same four deployments
         again = ogi(env, "flows", "deploy", "--pool", POOL, "--json")
