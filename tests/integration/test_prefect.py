@@ -26,6 +26,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,8 @@ REMINDER_DAY = "2026-11-23"
 SERVER_START_TIMEOUT = 120
 RUN_TIMEOUT = 120
 FINAL_STATES = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+RETRYABLE = {429, 502, 503}
+API_RETRY_SECONDS = 60
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str,
@@ -96,14 +99,25 @@ class PrefectServer:
     log: Path
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        """One call of the server's REST API, its JSON answer."""
+        """One call of the server's REST API, its JSON answer. Like Prefect's own client, a
+        call answered 429, 502 or 503 (the server's SQLite database busy under load) is made
+        again after a pause, for up to `API_RETRY_SECONDS`."""
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            f"{self.api_url}{path}", data=data, method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            return json.loads(reply.read() or b"null")
+        deadline = time.monotonic() + API_RETRY_SECONDS
+        pause = 0.5
+        while True:
+            request = urllib.request.Request(
+                f"{self.api_url}{path}", data=data, method=method,
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as reply:
+                    return json.loads(reply.read() or b"null")
+            except urllib.error.HTTPError as exc:
+                if exc.code not in RETRYABLE or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 5)
 
 
 def free_port() -> int:
@@ -209,8 +223,9 @@ def flow_runs(engine: Engine) -> list[dict[str, Any]]:
 def run_deployment(server: PrefectServer, name: str, parameters: dict[str, Any], worker_log: Path) -> dict[str, Any]:
     """Start a run of deployment `flow/deployment` and wait for the worker to finish it."""
     deployment = server.api("GET", f"/deployments/name/{name}")
+    # the key makes a call repeated after a 503 return the run it made, never a second one
     run = server.api("POST", f"/deployments/{deployment['id']}/create_flow_run",
-                     {"parameters": parameters})
+                     {"parameters": parameters, "idempotency_key": uuid.uuid4().hex})
 
     def finished() -> dict[str, Any] | None:
         current = server.api("GET", f"/flow_runs/{run['id']}")
