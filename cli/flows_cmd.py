@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import typer
 
 from cli.common import JsonOption, runtime, uow
@@ -92,3 +95,70 @@ def status_cmd(as_json: bool = JsonOption) -> None:
     console.print("下次计划：")
     for item in upcoming:
         console.print(f"  {item['kind']}：{item['at']}")
+
+
+# -- scaled mode (Prefect) ----------------------------------------------------------------------
+
+PoolOption = typer.Option(
+    "ogi", "--pool", envvar="OGI_PREFECT_POOL", help="Prefect 工作池名称（process 类型），默认 ogi"
+)
+
+
+def _scaled_mode() -> Any:
+    """The scaled-mode module, for commands run under `OGI_SCHEDULER=prefect` only: the
+    embedded scheduler then refuses to start, so the flows are never triggered by both.
+    Checked before Prefect is imported (about 1.5 s), so the refusal is immediate; an
+    installation without the `scaled` extra gets a message, not a traceback."""
+    from domain.errors import UsageError
+
+    if runtime().settings.scheduler != "prefect":
+        raise UsageError(
+            "当前 OGI_SCHEDULER 为 embedded（内置调度器触发流程）；"
+            "改由 Prefect 触发请先设置 OGI_SCHEDULER=prefect，并停用内置调度器（ogi serve --no-scheduler）",
+            field="OGI_SCHEDULER",
+            rule="调度方式",
+        )
+    try:
+        from flows import prefect_flows
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("prefect"):
+            raise
+        raise UsageError(
+            "未安装 Prefect：规模化部署需要可选依赖 scaled（prefect==3.8.8），请在 ogi 的环境中安装",
+            field="OGI_SCHEDULER",
+            rule="调度方式",
+        ) from None
+    return prefect_flows
+
+
+@app.command(
+    "deploy",
+    help="在 Prefect 服务器上创建或更新各定时流程的部署（cron，Asia/Shanghai，process 工作池）；需 OGI_SCHEDULER=prefect",
+)
+def deploy_cmd(pool: str = PoolOption, as_json: bool = JsonOption) -> None:
+    """Create or update the Prefect deployments: one per scheduled flow, cron in Asia/Shanghai."""
+    result = _scaled_mode().deploy(runtime().settings.database_url, pool)
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"已在 Prefect（{result['api_url']}）创建或更新 {len(result['deployments'])} 个部署，工作池 {pool}："
+    )
+    for item in result["deployments"]:
+        console.print(f"  {item['deployment']}：{item['label']}（cron {item['cron']}，{item['timezone']}）")
+    console.print(f"再启动执行进程：ogi flows worker --pool {pool}")
+
+
+@app.command(
+    "worker", help="启动 Prefect 执行进程（process 类型），运行工作池中的流程，按 Ctrl-C 停止"
+)
+def worker_cmd(pool: str = PoolOption) -> None:
+    """Run a Prefect process worker for the pool in the foreground until Ctrl-C."""
+    import os
+
+    scaled = _scaled_mode()
+    url = scaled.api_url()
+    command = scaled.worker_command(pool)
+    console.print(f"启动 Prefect 执行进程：工作池 {pool}，服务器 {url}；按 Ctrl-C 停止")
+    sys.stdout.flush()
+    os.execv(command[0], command)  # the worker takes this process over: signals reach it directly

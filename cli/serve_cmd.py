@@ -118,12 +118,11 @@ def _why_no_scheduler(rt: Runtime, workers: int, no_scheduler: bool) -> str | No
 
 def _start_scheduler(rt: Runtime):  # type: ignore[no-untyped-def]
     """The embedded scheduler in this process's background threads; returns its stop."""
-    from flows.embedded import build_scheduler
+    from flows.embedded import start
 
-    scheduler = build_scheduler(rt)
-    scheduler.start()
+    stop = start(rt)
     console.print("内置定时任务已启动（Asia/Shanghai）")
-    return lambda: scheduler.shutdown(wait=False)
+    return stop
 
 
 def _serve_workers(host: str, port: int, workers: int) -> None:

@@ -107,3 +107,11 @@ def build_scheduler(runtime: Any, *, blocking: bool = False) -> Any:
             misfire_grace_time=MISFIRE_GRACE_SECONDS[schedule.kind],
         )
     return scheduler
+
+
+def start(runtime: Any) -> Any:
+    """Start the scheduler in the background of a web process (`ogi serve`); the function
+    that stops it, letting a running job finish."""
+    scheduler = build_scheduler(runtime)
+    scheduler.start()
+    return lambda: scheduler.shutdown(wait=True)

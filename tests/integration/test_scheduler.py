@@ -68,3 +68,52 @@ def test_scheduler_run_stops_cleanly_on_ctrl_c(engine: Engine, db_url: str) -> N
     assert started, err
     assert process.returncode == 0, err
     assert "调度器已停止" in out
+
+
+def _stored_jobs(engine: Engine) -> int:
+    with engine.connect() as connection:
+        try:
+            return connection.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar_one()
+        except Exception:  # no job table: no scheduler ever started on this database
+            return 0
+
+
+def _healthy(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("scheduler", ["embedded", "prefect"])
+def test_serve_starts_the_embedded_scheduler_unless_prefect_triggers_the_flows(
+    engine: Engine, db_url: str, scheduler: str
+) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "OGI_DATABASE_URL": db_url, "OGI_SCHEDULER": scheduler}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    up = False
+    while time.monotonic() < deadline and process.poll() is None and not up:
+        up = _healthy(f"http://127.0.0.1:{port}")
+        time.sleep(0.2)
+    jobs = _stored_jobs(engine)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert up, err
+    assert process.returncode == 0, err
+    if scheduler == "embedded":
+        assert jobs == 4
+    else:
+        assert jobs == 0
+        assert "定时流程由 Prefect 触发" in out
