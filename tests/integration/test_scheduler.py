@@ -116,4 +116,4 @@ def test_serve_starts_the_embedded_scheduler_unless_prefect_triggers_the_flows(
         assert jobs == 4
     else:
         assert jobs == 0
-        assert "定时流程由 Prefect 触发" in out
+        assert "定时流程由 Prefect 工作进程" in out and "不启动内置定时任务" in out
