@@ -1,5 +1,6 @@
 """What administrators do about notifications: see the deliveries given up on, send them
-again once the mail server or the group robot is fixed, and set an agency's channels.
+again once the mail server or the group robot is fixed, set an agency's channels, and see
+the scheduled flows' last runs.
 
 RULES §6: a delivery that failed for 24 hours is marked failed and shown to administrators —
 nothing is dropped silently, and nothing is re-sent without someone deciding to.
@@ -41,6 +42,13 @@ def retry_deliveries(uow: Any, ids: Sequence[int], *, actor: Actor, today: dt.da
                 rule="须为投递失败的记录",
             )
     return queued
+
+
+def recent_flow_runs(uow: Any, *, actor: Actor, limit: int = 20) -> list[dict[str, Any]]:
+    """The last runs of the scheduled flows, newest first (the administration page)."""
+    require_role(actor, {Role.ADMIN}, "查看定时流程运行记录")
+    with uow.read():
+        return uow.reminders.last_runs(limit)
 
 
 def agency_settings(uow: Any, code: str, *, actor: Actor) -> Any:

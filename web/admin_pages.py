@@ -1,6 +1,7 @@
 """Administration: agencies and users (added, edited on their own small page, deactivated and
-re-activated), one-time passwords, the calendar (status, a notice previewed then confirmed)
-and ledger imports (checked, then confirmed)."""
+re-activated), one-time passwords, the calendar (status, a notice previewed then confirmed),
+ledger imports (checked, then confirmed), the scheduled flows' last runs and the deliveries
+given up on (sent again from here)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from starlette.datastructures import UploadFile
 from domain.access import Role, require_role
 from domain.errors import DomainError
 from domain.notice import parse_notice
-from services import auth, directory
+from services import auth, deliveries, directory
 from services.calendar_service import calendar_status, import_notice
 from services.ledger import import_ledger
 from web.pages import _form, _rt, page_actor, render
@@ -37,6 +38,8 @@ def _page(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
         "users": directory.list_users(rt.uow()),
         "calendar": calendar_status(rt.uow(), today=rt.today()),
         "roles": ROLES,
+        "flow_runs": deliveries.recent_flow_runs(rt.uow(), actor=actor, limit=12),
+        "failed": deliveries.failed_deliveries(rt.uow(), actor=actor),
     }
     context.update(extra)
     return render(request, "admin.html", status, **context)
@@ -45,6 +48,20 @@ def _page(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
 @router.get("/admin")
 def admin_page(request: Request) -> HTMLResponse:
     return _page(request)
+
+
+@router.post("/admin/deliveries/retry")
+async def retry_delivery(request: Request) -> Response:
+    """Queue one failed delivery again (the next dispatcher run sends it)."""
+    actor = page_actor(request)
+    data = await _form(request)
+    rt = _rt(request)
+    ids = [int(data["id"])] if str(data.get("id", "")).isdigit() else []
+    try:
+        await run_in_threadpool(deliveries.retry_deliveries, rt.uow(), ids, actor=actor, today=rt.today())
+    except DomainError as error:
+        return _page(request, 404 if error.code == "not_found" else 422, error=error)
+    return _page(request, retried=ids[0])
 
 
 @router.post("/admin/agencies")

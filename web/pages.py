@@ -44,6 +44,22 @@ env.globals.update(
     ID_KINDS=list(IDENTITY_KINDS.items()),
     STATES=[(s.value, label) for s, label in STATE_LABELS.items()],
     event_details=event_details,
+    FLOW_LABELS={
+        "sweep": "提醒扫描",
+        "dispatch": "消息投递",
+        "year-end": "年度结转",
+        "calendar-check": "日历检查",
+    },
+    COUNT_LABELS={
+        "sent": "发送",
+        "skipped": "跳过",
+        "closed": "自动办结",
+        "delivered": "送达",
+        "retrying": "待重试",
+        "failed": "失败",
+        "moved": "期限调整",
+        "cases": "案件",
+    },
 )
 env.filters["q"] = lambda value: quote(str(value), safe="")
 

@@ -201,3 +201,49 @@ def test_an_agency_is_edited_and_deactivated_from_the_administration_page(server
     assert busy.status == 422 and 'data-field="code"' in busy.text and "在用用户" in busy.text
     again = browser.post("/admin/agencies/activate", {"csrf_token": csrf, "code": "lixia_wj"})
     assert again.status == 200 and 'data-agency="lixia_wj" data-active="yes"' in again.text
+
+
+def test_flow_runs_and_failed_deliveries_are_shown_and_sent_again(server) -> None:  # noqa: F811
+    import datetime as dt
+
+    from ops import NewCase, register_case, set_notification_settings, sweep
+    from sqlalchemy import text
+
+    from flows.dispatch import run_dispatch
+    from services.bootstrap import Settings
+    from store.uow import SqlUnitOfWork
+
+    # nothing listens on port 9: every post to this group robot fails
+    set_notification_settings(
+        server.engine, "lixia", webhook_flavor="json", webhook_url="http://127.0.0.1:9/hook"
+    )
+    received = dt.date(2026, 11, 2)  # due 30 Nov; one day overdue on 1 Dec → the agency's robot
+    form = NewCase("lixia", "张三", "natural_person", "online", received, "某事项", assignee="wang")
+    register_case(server.engine, form, "wang", today=received)
+    sweep(server.engine, dt.date(2026, 12, 1))
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    for hours in (0, 25):  # first try, then past the 24 hours of retries
+        run_dispatch(
+            SqlUnitOfWork(server.engine), dt.date(2026, 12, 1), Settings(),
+            now=start + dt.timedelta(hours=hours),
+        )  # fmt: skip
+
+    browser = admin(server)
+    page = browser.get("/admin").text
+    flows = page.split('data-section="flows"', 1)[1].split("</section>", 1)[0]
+    assert "提醒扫描" in flows and "2026-12-01" in flows and "消息投递" in flows
+    assert "发送 2" in flows and "失败 1" in flows
+    failed = page.split('data-section="failed-deliveries"', 1)[1].split("</section>", 1)[0]
+    assert "群机器人" in failed and "lixia" in failed
+    number = re.search(r'name="id" value="(\d+)"', failed).group(1)
+
+    token = browser.csrf("/admin")
+    again = browser.post("/admin/deliveries/retry", {"csrf_token": token, "id": number})
+    assert again.status == 200 and f"已重新排队第 {number} 号" in again.text
+    with server.engine.connect() as connection:
+        status = connection.execute(
+            text("SELECT status FROM deliveries WHERE id = :i"), {"i": int(number)}
+        ).scalar_one()
+    assert status == "pending"
+    assert browser.post("/admin/deliveries/retry", {"csrf_token": token, "id": number}).status == 404
+    set_notification_settings(server.engine, "lixia")  # leave the module's agency as it was
