@@ -41,12 +41,13 @@ class OutboxRepository:
             from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
         inserted = 0
         plain = [m for m in messages if not m.replace]
-        for start in range(0, len(plain), 500):  # the sweep's many messages: multi-row
+        if plain:  # the sweep's many messages: one statement, batched parameter sets
+            table = Outbox.__table__
             result = self.session.execute(
-                insert(Outbox)
-                .values([_values(m, at) for m in plain[start : start + 500]])
+                insert(table)
                 .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(Outbox.id)
+                .returning(table.c.id),
+                [_values(m, at) for m in plain],
             )
             inserted += len(result.all())
         for message in (m for m in messages if m.replace):

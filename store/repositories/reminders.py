@@ -132,10 +132,19 @@ class ReminderRepository:
     ) -> set[tuple[str, str, int, dt.date]]:
         """Insert-or-skip many (subject, kind, threshold, watched, status) in multi-row
         statements; returns the keys this call inserted (the others were recorded before)."""
-        insert = _insert(self.session)
-        inserted: set[tuple[str, str, int, dt.date]] = set()
-        for start in range(0, len(rows), 500):
-            values = [
+        if not rows:
+            return set()
+        table = Reminder.__table__
+        statement = (
+            _insert(self.session)(table)
+            .on_conflict_do_nothing(index_elements=["subject", "kind", "threshold", "watched"])
+            .returning(table.c.subject, table.c.kind, table.c.threshold, table.c.watched)
+        )
+        # one statement compiled once, its parameter sets sent in multi-row batches
+        # (SQLAlchemy's insertmanyvalues), not a VALUES list compiled anew for every chunk
+        result = self.session.execute(
+            statement,
+            [
                 {
                     "subject": subject,
                     "kind": kind,
@@ -145,16 +154,10 @@ class ReminderRepository:
                     "swept_on": swept_on,
                     "created_at": at,
                 }
-                for subject, kind, threshold, watched, status in rows[start : start + 500]
-            ]
-            result = self.session.execute(
-                insert(Reminder)
-                .values(values)
-                .on_conflict_do_nothing(index_elements=["subject", "kind", "threshold", "watched"])
-                .returning(Reminder.subject, Reminder.kind, Reminder.threshold, Reminder.watched)
-            )
-            inserted |= {tuple(r) for r in result.all()}  # type: ignore[misc]
-        return inserted
+                for subject, kind, threshold, watched, status in rows
+            ],
+        )
+        return {tuple(r) for r in result.all()}  # type: ignore[misc]
 
     def set_next_checks(self, by_day: dict[dt.date | None, list[int]]) -> None:
         """Move next_reminder_on for many cases: one UPDATE per distinct day."""
