@@ -46,7 +46,7 @@ from domain.reminders import (
 )
 from notifications.render import inbox_text
 
-CHUNK = 100  # cases per transaction: a killed sweep loses at most one chunk of work, re-done on re-run
+CHUNK = 500  # cases per transaction: a killed sweep loses at most one chunk of work, re-done on re-run
 DUE_MOVED_LOOKBACK = dt.timedelta(days=14)  # calendar changes still told about, at the latest
 
 

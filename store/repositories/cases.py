@@ -15,8 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Table, any_, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.access import Role
@@ -24,6 +23,7 @@ from domain.case import CLOSED_STATES, Case, CaseEvent, CaseEventType, Projectio
 from domain.clock import Deadline
 from domain.errors import NotFoundError
 from store.models import Agency, CaseCounter, CaseEventRow, CaseRow, DueChange, User
+from store.sql import among
 
 CHUNK = 900  # ids per IN (…): below SQLite's variable limit
 
@@ -118,11 +118,7 @@ class CaseRepository:
         return self._stored(sorted(rows, key=lambda r: order[r.id]))
 
     def _among(self, column: Any, values: Sequence[int]) -> Any:
-        """`column IN (…)`; on PostgreSQL `column = ANY(array)`: one parameter, not hundreds
-        (psycopg parses a query text with many placeholders slowly)."""
-        if self._sqlite:
-            return column.in_(values)
-        return column == any_(bindparam(None, list(values), type_=ARRAY(Integer)))
+        return among(self.session, column, values)
 
     def _stored(self, rows: Sequence[Any]) -> list[StoredCase]:
         ids = [r.id for r in rows]

@@ -29,6 +29,7 @@ from store.models import (
     Reminder,
     User,
 )
+from store.sql import among
 
 CHUNK = 900
 
@@ -86,7 +87,7 @@ class ReminderRepository:
         for start in range(0, len(subjects), CHUNK):
             rows = self.session.execute(
                 select(Reminder.subject, Reminder.kind, Reminder.threshold, Reminder.watched).where(
-                    Reminder.subject.in_(subjects[start : start + CHUNK])
+                    among(self.session, Reminder.subject, subjects[start : start + CHUNK])
                 )
             ).all()
             for subject, kind, threshold, watched in rows:
@@ -160,12 +161,14 @@ class ReminderRepository:
         return {tuple(r) for r in result.all()}  # type: ignore[misc]
 
     def set_next_checks(self, by_day: dict[dt.date | None, list[int]]) -> None:
-        """Move next_reminder_on for many cases: one UPDATE per distinct day."""
+        """Move next_reminder_on for many cases: one UPDATE per distinct day (Core: no ORM
+        objects to keep in step)."""
+        table = CaseRow.__table__
         for day, ids in by_day.items():
             for start in range(0, len(ids), CHUNK):
                 self.session.execute(
-                    update(CaseRow)
-                    .where(CaseRow.id.in_(ids[start : start + CHUNK]))
+                    update(table)
+                    .where(among(self.session, table.c.id, ids[start : start + CHUNK]))
                     .values(next_reminder_on=day)
                 )
 
@@ -256,9 +259,12 @@ class ReminderRepository:
         )
 
     def hand_over(self, ids: Sequence[int], at: dt.datetime) -> None:
+        table = Outbox.__table__
         for start in range(0, len(ids), CHUNK):
             self.session.execute(
-                update(Outbox).where(Outbox.id.in_(ids[start : start + CHUNK])).values(sent_at=at)
+                update(table)
+                .where(among(self.session, table.c.id, ids[start : start + CHUNK]))
+                .values(sent_at=at)
             )
 
     def add_delivery(self, channel: str, target: str, batch: str, outbox_ids: list[int], at: dt.datetime) -> bool:
