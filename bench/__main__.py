@@ -10,6 +10,7 @@ import sys
 #: an exit status. Imported only when run, so one benchmark's imports never stop another.
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "calendar": ("bench.calendar_bench", "run_with"),
+    "dispatch": ("bench.dispatch_bench", "run"),
     "ledger": ("bench.bulk_bench", "ledger"),
     "recompute": ("bench.bulk_bench", "recompute"),
     "report": ("bench.report_bench", "run"),
