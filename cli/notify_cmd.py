@@ -34,6 +34,7 @@ AdminUser = typer.Option("admin", "--user", "-u", envvar="OGI_USER", help="操�
 @app.command("failures")
 def failures_cmd(user: str = AdminUser, as_json: bool = JsonOption) -> None:
     """Deliveries given up on after 24 hours of failures (RULES §6)."""
+    from domain.delivery import CHANNEL_LABELS
     from services.deliveries import failed_deliveries
 
     rows = failed_deliveries(uow(), actor=actor(user))
@@ -91,7 +92,7 @@ def settings_cmd(
     """Show an agency's notification settings, or change the ones given."""
     from dataclasses import asdict, replace
 
-    from domain.agency_settings import FLAVOR_LABELS
+    from domain.agency_settings import FLAVOR_LABELS, REPORT_KIND_LABELS
     from services.deliveries import agency_settings
     from services.directory import set_notification_settings
 
@@ -121,10 +122,7 @@ def settings_cmd(
     flavor = FLAVOR_LABELS.get(current.webhook_flavor, "未设置")
     console.print(f"  群机器人：{flavor} {current.webhook_url}")
     console.print(f"  加签密钥：{shown['webhook_secret'] or '无'}")
-    console.print(f"  年度报告：{REPORT_KINDS.get(current.report_kind, current.report_kind)}")
+    console.print(f"  年度报告：{REPORT_KIND_LABELS.get(current.report_kind, current.report_kind)}")
     console.print(f"  补正期限届满自动视为放弃：{'是' if current.auto_close_abandoned else '否'}")
     console.print(f"  缴费期限届满自动终止：{'是' if current.auto_close_unpaid else '否'}")
 
-
-CHANNEL_LABELS = {"email": "邮件", "webhook": "群机器人"}
-REPORT_KINDS = {"department": "部门（1月31日前公布）", "government": "政府（3月31日前公布）"}

@@ -14,6 +14,7 @@ from domain.reminders import AgencyKind
 
 FLAVORS = ("", "wecom", "dingtalk", "json")
 FLAVOR_LABELS = {"wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人（加签）", "json": "JSON"}
+REPORT_KIND_LABELS = {"department": "部门（1月31日前公布）", "government": "政府（3月31日前公布）"}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ PAUSES: tuple[dt.timedelta, ...] = (
 REPEAT_PAUSE = dt.timedelta(hours=6)
 GIVE_UP_AFTER = dt.timedelta(hours=24)
 
+#: The channels a delivery goes over, as administrators read them.
+CHANNEL_LABELS = {"email": "邮件", "webhook": "群机器人"}
+
 
 def pause_after(attempts_made: int) -> dt.timedelta:
     """The pause after the `attempts_made`-th failed attempt (1-based)."""

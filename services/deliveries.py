@@ -53,6 +53,17 @@ def recent_flow_runs(uow: Any, *, actor: Actor, limit: int = 20) -> list[dict[st
 
 def agency_settings(uow: Any, code: str, *, actor: Actor) -> Any:
     """An agency's webhook, report kind and auto-close opt-ins as stored."""
+    from domain.agency_settings import NotificationSettings
+
     require_role(actor, {Role.ADMIN}, "查看机关的通知设置")
     with uow.read():
-        return uow.reminders.agency_settings(uow.directory.agency_id(code))
+        uow.directory.agency_id(code)  # NotFoundError for an unknown agency
+        a = next(a for a in uow.reminders.agencies() if a.code == code)
+    return NotificationSettings(
+        webhook_flavor=a.webhook_flavor or "",
+        webhook_url=a.webhook_url or "",
+        webhook_secret=a.webhook_secret or "",
+        report_kind=a.report_kind,
+        auto_close_abandoned=bool(a.auto_close_abandoned),
+        auto_close_unpaid=bool(a.auto_close_unpaid),
+    )

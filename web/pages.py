@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain.access import ROLE_LABELS, SUPERVISING_ROLES, Actor, Role
 from domain.case import EVENT_TYPE_LABELS, STATE_LABELS, CaseEventType, CaseState
+from domain.delivery import CHANNEL_LABELS
 from domain.errors import DomainError, UnauthenticatedError
 from domain.event_text import event_details
 from domain.identity import IDENTITY_KINDS
@@ -50,6 +51,7 @@ env.globals.update(
         "year-end": "年度结转",
         "calendar-check": "日历检查",
     },
+    DELIVERY_CHANNELS=CHANNEL_LABELS,
     COUNT_LABELS={
         "sent": "发送",
         "skipped": "跳过",

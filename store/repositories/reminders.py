@@ -331,20 +331,6 @@ class ReminderRepository:
             )
         return failed
 
-    def agency_settings(self, agency_id: int) -> Any:
-        """An agency's notification settings as stored."""
-        from domain.agency_settings import NotificationSettings
-
-        a = self.session.get(Agency, agency_id)
-        return NotificationSettings(
-            webhook_flavor=a.webhook_flavor or "",
-            webhook_url=a.webhook_url or "",
-            webhook_secret=a.webhook_secret or "",
-            report_kind=a.report_kind,
-            auto_close_abandoned=bool(a.auto_close_abandoned),
-            auto_close_unpaid=bool(a.auto_close_unpaid),
-        )
-
     def failed_deliveries(self) -> list[dict[str, Any]]:
         rows = self.session.execute(
             select(Delivery).where(Delivery.status == "failed").order_by(Delivery.id.desc())
