@@ -234,10 +234,12 @@ class Scaled:
     pool: str = "ogi-smoke"
 
     @classmethod
-    def create(cls, owned: Stack, extra_env: dict[str, str] | None = None) -> Scaled:
-        """Fresh databases for ogi and Prefect and the environment that points at them."""
-        ogi_url = owned.create_database("ogi_smoke")
-        prefect_url = owned.create_database("prefect_smoke")
+    def create(cls, owned: Stack, extra_env: dict[str, str] | None = None,
+               name: str = "smoke") -> Scaled:
+        """Fresh databases for ogi and Prefect (`ogi_NAME_…`, `prefect_NAME_…`) and the
+        environment that points at them."""
+        ogi_url = owned.create_database(f"ogi_{name}")
+        prefect_url = owned.create_database(f"prefect_{name}")
         home = owned.workdir / "prefect-home"
         home.mkdir(exist_ok=True)
         port = free_port()
