@@ -83,6 +83,8 @@ class Outcome:
     status: int | None
     body: Any = None
     error: str = ""
+    key: str = ""  # the Idempotency-Key of an intake, to retry it with
+    request: Any = None  # the body sent, to retry it with
 
 
 @dataclass
@@ -110,6 +112,16 @@ def guarded(action: Callable[[], Reply]) -> Outcome:
     return Outcome(reply.status, reply.body)
 
 
+def intake(web_url: str, office: Office, number: int, key: str | None = None) -> Outcome:
+    """Register application `number` (agencies in turn) as its agency's caseworker."""
+    agency = AGENCIES[number % len(AGENCIES)][0]
+    body = application(agency, number)
+    key = key or secrets.token_hex(16)
+    outcome = guarded(lambda: register(web_url, office.tokens[agency], body, key))
+    outcome.key, outcome.request = key, (agency, number)
+    return outcome
+
+
 def register(web_url: str, token: str, body: dict[str, Any], key: str | None = None) -> Reply:
     return call(f"{web_url}/api/v1/cases", "POST", body, {
         "Authorization": f"Bearer {token}", "Idempotency-Key": key or secrets.token_hex(16)})
@@ -124,43 +136,38 @@ def act(web_url: str, token: str, case_no: str, event: dict[str, Any]) -> Reply:
 def register_many(web_url: str, office: Office, count: int, clients: int) -> Traffic:
     """`count` applications from `clients` concurrent clients, spread over the agencies."""
     traffic = Traffic()
-    codes = [code for code, *_ in AGENCIES]
-
-    def one(number: int) -> None:
-        agency = codes[number % len(codes)]
-        traffic.add(guarded(lambda: register(web_url, office.tokens[agency],
-                                             application(agency, number))))
-
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(one, range(count)))
+        list(pool.map(lambda number: traffic.add(intake(web_url, office, number)), range(count)))
     return traffic
 
 
-def sustained_writes(web_url: str, office: Office, clients: int, stop: threading.Event,
-                     pause: float = 0.0) -> Traffic:
-    """Register applications from `clients` threads until `stop` is set; the traffic."""
-    traffic = Traffic()
-    codes = [code for code, *_ in AGENCIES]
-    counter = iter(range(10**9))
-    lock = threading.Lock()
+class Writers:
+    """Client threads registering applications one after another until stopped."""
 
-    def client() -> None:
-        while not stop.is_set():
-            with lock:
-                number = next(counter)
-            agency = codes[number % len(codes)]
-            traffic.add(guarded(lambda a=agency, n=number: register(
-                web_url, office.tokens[a], application(a, n))))
-            if pause:
-                time.sleep(pause)
+    def __init__(self, web_url: str, office: Office, clients: int, first: int = 0) -> None:
+        self.traffic = Traffic()
+        self._stop = threading.Event()
+        self._numbers = iter(range(first, 10**9))
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._client, args=(web_url, office), daemon=True)
+                         for _ in range(clients)]
 
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    stop.wait()
-    for thread in threads:
-        thread.join(60)
-    return traffic
+    def _client(self, web_url: str, office: Office) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                number = next(self._numbers)
+            self.traffic.add(intake(web_url, office, number))
+            time.sleep(0.02)
+
+    def __enter__(self) -> Writers:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(60)
 
 
 def case_number_gaps(case_nos: list[str]) -> dict[str, Any]:

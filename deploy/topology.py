@@ -97,6 +97,20 @@ class Process:
             return []
         return [int(pid) for pid in listing.split()]
 
+    def descendants(self) -> list[int]:
+        """Children, their children and so on."""
+        found, frontier = [], [self.pid]
+        while frontier:
+            pid = frontier.pop()
+            try:
+                listing = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+            except OSError:
+                continue
+            children = [int(child) for child in listing.split()]
+            found.extend(children)
+            frontier.extend(children)
+        return found
+
     def workers(self) -> list[int]:
         """The children that are worker processes (multiprocessing's spawned ones, not its
         resource tracker): uvicorn's `--workers N` processes."""
@@ -153,11 +167,16 @@ class Stack:
                 continue
 
     @staticmethod
-    def kill(process: Process) -> None:
-        """SIGKILL the process group at once: a machine that loses power."""
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+    def kill(process: Process) -> list[int]:
+        """SIGKILL the process and every descendant at once, as if its machine lost power;
+        the process ids killed. Descendants are found through /proc, not the process group:
+        a Prefect worker starts each flow run in a session of its own."""
+        doomed = [process.pid, *process.descendants()]
+        for pid in doomed:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         process.popen.wait(10)
+        return doomed
 
     def close(self) -> list[str]:
         """Stop every process this run started and drop its databases; what was done."""
