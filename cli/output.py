@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 
 
 def _console(stderr: bool = False) -> Console:
@@ -62,7 +63,8 @@ def print_steps(texts: list[str]) -> None:
 
 
 def fail(message: str, code: int = EXIT_RULE) -> NoReturn:
-    err_console.print(f"[bold red]错误：[/bold red]{message}", soft_wrap=True)
+    # the message is text, not markup: "[...]" in it (a file name, a list) must stay
+    err_console.print(f"[bold red]错误：[/bold red]{escape(message)}", soft_wrap=True)
     raise SystemExit(code)
 
 

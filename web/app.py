@@ -78,6 +78,7 @@ def create_app(runtime: Runtime, *, secret_key: str | None = None, https: bool |
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        exc = operations.public(exc)
         status = status_of(exc).http_status
         if request.url.path.startswith("/api/"):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

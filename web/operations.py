@@ -24,7 +24,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.process_collector import ProcessCollector
 
-from domain.errors import DomainError
+from domain.errors import DatabaseUnavailableError, DomainError
 from flows.schedule import SCHEDULES
 from services import operations
 
@@ -138,6 +138,20 @@ class DatabaseCollector:
         yield deliveries
 
 
+#: What people and probes are told when the database cannot be reached: the driver's own text
+#: names hosts, ports and users, which only the server's log should hold.
+DATABASE_DOWN = "数据库暂时无法访问，请稍后重试；如持续出现，请联系系统管理员（详情见服务器日志）"
+
+
+def public(exc: DomainError) -> DomainError:
+    """The error as it may be shown over HTTP: a lost database connection without the
+    driver's details (logged here instead); every other error as it is."""
+    if isinstance(exc, DatabaseUnavailableError) and exc.rule == "数据库连接":
+        log.warning("数据库不可用：%s", exc.message)
+        return DatabaseUnavailableError(DATABASE_DOWN, field=exc.field, rule=exc.rule)
+    return exc
+
+
 @router.get("/healthz", summary="健康检查", response_model=None)
 def healthz(request: Request) -> dict[str, Any] | JSONResponse:
     runtime = request.app.state.runtime
@@ -145,7 +159,8 @@ def healthz(request: Request) -> dict[str, Any] | JSONResponse:
         return operations.health(runtime.uow(), now=runtime.clock.now()).to_json()
     except DomainError as exc:
         return JSONResponse(
-            {"ok": False, "database": {"reachable": False}, "message": exc.message}, status_code=503
+            {"ok": False, "database": {"reachable": False}, "message": public(exc).message},
+            status_code=503,
         )
 
 

@@ -139,6 +139,13 @@ def test_bad_input_gives_message_not_traceback(engine: Engine, db_url: str, tmp_
     assert count(engine, "cases") == 0
 
 
+def test_an_error_message_keeps_square_brackets_as_typed(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    """What people typed is quoted back as text: "[...]" is not terminal markup to swallow."""
+    result = run_subprocess(db_url, "case", "show", "X[bold]1[/bold][red]", cwd=tmp_path)
+    assert result.code == 3, result.err
+    assert "案件“X[bold]1[/bold][red]”不存在" in result.err
+
+
 def test_demo_prints_the_queue(tmp_path: Path) -> None:
     """SQLite only: the demo builds its own database file."""
     db_file = tmp_path / "demo" / "x.db"
