@@ -14,7 +14,7 @@ open cases or active users, is refused with how many.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from domain.access import ROLE_LABELS, Role, check_assignee, parse_role
@@ -222,6 +222,29 @@ def check_parent(code: str, parent: str | None, parents: Mapping[str, str | None
             )
         seen.add(current)
         current = parents.get(current)
+
+
+def _numbering(agency: Agency) -> tuple[str, ...]:
+    """The numbers an agency's format gives for two sample (year, sequence) pairs."""
+    return tuple(
+        format_case_no(agency.case_no_format, prefix="", code=agency.code, year=year, seq=seq)
+        for year, seq in ((2026, 1), (2027, 123))
+    )
+
+
+def check_own_numbering(agency: Agency, others: Iterable[Agency]) -> None:
+    """Case numbers are unique across all agencies: an agency whose format gives the same
+    numbers as another's (the same prefix in the default format, say) would collide with it
+    on its first registration, and on every one after. Refused when the format is set."""
+    mine = _numbering(agency)
+    for other in others:
+        if other.code != agency.code and _numbering(other) == mine:
+            raise DomainError(
+                f"机关 {other.code}（{other.name}）的案件编号与此相同（如 {mine[0]}），"
+                "两个机关的编号会重复；请换一个编号前缀或编号格式",
+                field="prefix",
+                rule="案件编号不能与其他机关重复",
+            )
 
 
 def check_agency_in_use(agency: Agency, field: str, doing: str) -> None:

@@ -18,6 +18,7 @@ from domain.directory import (
     User,
     check_agency_deactivation,
     check_agency_in_use,
+    check_own_numbering,
     check_parent,
     check_user_activation,
     check_user_deactivation,
@@ -64,8 +65,19 @@ def add_agency(
         check_folder(letters_dir)
         agency = replace(agency, letters_dir=letters_dir)
     with uow.write():
+        _check_placement(uow, agency, None)
         uow.directory.add_agency(agency, uow.now())
     return agency
+
+
+def _check_placement(uow: Any, agency: Agency, before: Agency | None) -> None:
+    """What an agency's place in the directory must satisfy, checked when it changes: a
+    parent that exists, is active and does not lie under it; numbers no other agency gives."""
+    if agency.parent is not None and (before is None or agency.parent != before.parent):
+        check_parent(agency.code, agency.parent, uow.directory.parents())
+        check_agency_in_use(uow.directory.agency(agency.parent), "parent", "设为上级机关")
+    if before is None or agency.case_no_format != before.case_no_format:
+        check_own_numbering(agency, uow.directory.agencies())
 
 
 def list_agencies(uow: Any) -> list[Agency]:
@@ -122,8 +134,7 @@ def update_agency(
             supplement_days=supplement_days,
             case_no_format=case_no_format,
         )
-        if agency.parent != current.parent:
-            check_parent(agency.code, agency.parent, uow.directory.parents())
+        _check_placement(uow, agency, current)
         uow.directory.update_agency(agency)
     return agency
 

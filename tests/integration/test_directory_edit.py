@@ -295,6 +295,38 @@ def test_a_parent_must_exist_and_not_lie_under_the_agency(engine: Engine) -> Non
     assert agency_row(engine, "lixia_b")["parent"] == "lixia"
 
 
+def agency_codes(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return sorted(connection.execute(text("SELECT code FROM agencies")).scalars())
+
+
+def test_an_agency_takes_no_other_agencys_numbers_and_no_deactivated_parent(engine: Engine) -> None:
+    """Case numbers are unique across agencies: a second agency numbering like the first
+    would collide on its first registration. A deactivated agency is nobody's parent."""
+    add_agency(engine, "lixia_a", "甲局", parent="lixia", prefix="甲局公开")
+    add_agency(engine, "lixia_x", "已撤并的局", parent="lixia", prefix="撤并局公开")
+    run(engine, directory.deactivate_agency, "lixia_x")
+    codes, before = agency_codes(engine), agency_row(engine, "lixia_a")
+
+    refused(DomainError, "prefix", lambda: run(engine, directory.add_agency, "lixia_b", "乙局",
+            parent="lixia", prefix="历下政公开"), "lixia", "历下政公开〔2026〕第0001号", "重复")  # fmt: skip
+    refused(DomainError, "prefix", lambda: run(engine, directory.update_agency, "lixia_a",
+            prefix="历下政公开"), "重复")  # fmt: skip
+    refused(DomainError, "parent", lambda: run(engine, directory.add_agency, "lixia_b", "乙局",
+            parent="lixia_x", prefix="乙局公开"), "lixia_x", "已停用")  # fmt: skip
+    refused(DomainError, "parent", lambda: run(engine, directory.update_agency, "lixia_a",
+            parent="lixia_x"), "已停用")  # fmt: skip
+    assert agency_codes(engine) == codes and agency_row(engine, "lixia_a") == before
+
+    # the same prefix in a format that tells the agencies apart numbers on its own
+    run(engine, directory.add_agency, "lixia_c", "丙局", parent="lixia", prefix="历下政公开",
+        case_no_format="{prefix}-{code}〔{year}〕第{seq:04d}号")  # fmt: skip
+    add_user(engine, "zhou", "周经办", "caseworker", "lixia_c")
+    assert new_case(engine) != new_case(engine, agency="lixia_c", by="zhou", assignee="zhou")
+    # an agency keeps its own numbering when other fields change
+    run(engine, directory.update_agency, "lixia_a", name="甲局（新名）")
+
+
 def test_a_deactivated_agency_registers_nothing_and_keeps_its_cases(
     engine: Engine, table_counts: Callable[..., dict[str, int]]
 ) -> None:
