@@ -185,6 +185,8 @@ class Stack:
             if process.alive():
                 self.stop(process)
                 done.append(f"已停止 {process.label}（进程 {process.pid}）")
+        if not self.databases:  # a run on SQLite alone need not reach the PostgreSQL server
+            return done
         with psycopg.connect(self.admin_url, autocommit=True) as connection:
             for name in reversed(self.databases):
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -241,6 +243,12 @@ def answers(url: str) -> bool:
 # -- the scaled topology ----------------------------------------------------------------------------
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment without its `OGI_*` and `PREFECT_*` settings: a run's
+    processes get only the settings the run chooses, never the developer's own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OGI_"))}
+
+
 @dataclass
 class Scaled:
     """ogi on PostgreSQL with Prefect and several web processes, all on this stack."""
@@ -263,9 +271,8 @@ class Scaled:
         home.mkdir(exist_ok=True)
         port = free_port()
         api = f"http://127.0.0.1:{port}/api"
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "OGI_"))}
         env = {
-            **clean,
+            **clean_environment(),
             "OGI_DATABASE_URL": ogi_url,
             "OGI_SCHEDULER": "prefect",
             "PREFECT_HOME": str(home),
@@ -277,6 +284,15 @@ class Scaled:
             **(extra_env or {}),
         }
         return cls(owned, ogi_url, env, prefect_api=api)
+
+    @classmethod
+    def on_database(cls, owned: Stack, database_url: str,
+                    extra_env: dict[str, str] | None = None) -> Scaled:
+        """ogi alone on the given database, without Prefect: the web processes and the command
+        line only. The load benchmark runs the same office on a SQLite file this way, which
+        `create` cannot give (it always makes PostgreSQL databases for ogi and Prefect)."""
+        env = {**clean_environment(), "OGI_DATABASE_URL": database_url, **(extra_env or {})}
+        return cls(owned, database_url, env)
 
     # ogi's command line, as the operator types it
     def ogi(self, *args: str, timeout: float = 180, check: bool = True) -> subprocess.CompletedProcess[str]:
