@@ -376,7 +376,7 @@ def measure(database: str, processes: int, args: argparse.Namespace) -> Summary:
         workers = len(web.workers()) or 1  # one process: uvicorn serves in the command's own
         if workers != processes:
             raise TopologyError(f"应有 {processes} 个网页进程，实际 {workers} 个")
-        print(f"  {database} × {processes}：已准备（{args.cases:,} 件台账案件，"
+        print(f"  {LABELS[database]} × {processes}：已准备（{args.cases:,} 件台账案件，"
               f"{time.monotonic() - started:.0f} 秒），加压 {args.seconds:.0f} 秒 …", flush=True)
         workload = Workload(scaled.web_url, office, known, unanswered)
         web_pids = [web.pid, *web.children()]
@@ -459,7 +459,7 @@ def run(argv: list[str] | None = None) -> int:
                 except (TopologyError, subprocess.SubprocessError) as exc:
                     status = 1
                     why = str(exc).strip().splitlines()[0]
-                    print(f"  {database} × {processes} 失败 failed：{exc}", flush=True)
+                    print(f"  {LABELS[database]} × {processes} 失败 failed：{exc}", flush=True)
                     summaries.append(Summary(LABELS[database], processes, 0, 0, 0, 0, 0, 0, 0,
                                              failed=why))
     except KeyboardInterrupt:
