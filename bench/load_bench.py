@@ -33,6 +33,7 @@ import datetime as dt
 import os
 import random
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -442,8 +443,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    # `kill PID` takes everything down as Ctrl-C does, rather than leaving the web processes
+    # (in their own sessions) and the databases behind
+    signal.signal(signal.SIGTERM, _interrupt)
     print(header(args), flush=True)
     summaries: list[Summary] = []
     status = 0
