@@ -142,3 +142,36 @@ def test_due_changes_recorded_before_0009_are_answer_moves(engine: Engine, today
         rows = connection.execute(text("SELECT deadline, old_due, cause FROM due_changes")).all()
     assert [(r[0], str(r[1]), r[2]) for r in rows] == [("answer", "2026-11-25", "测试")]
     assert schema_is_current(engine)
+
+
+def _case_indexes(engine: Engine) -> set[str]:
+    """Index names of `cases` from the catalog (SQLAlchemy's inspector skips SQLite's
+    expression indexes, which the queue's is)."""
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE tablename = 'cases' AND schemaname = current_schema()"
+    )
+    with engine.connect() as connection:
+        return set(connection.execute(text(query)).scalars())
+
+
+def test_the_queue_index_comes_with_0011_and_goes_with_its_downgrade(engine: Engine, today: dt.date) -> None:
+    """0011 adds the partial index the caseworker queue is read from; it is built over the
+    rows already there, and a downgrade drops only it."""
+    from alembic import command
+
+    assert "ix_cases_open_queue" in _case_indexes(engine)
+    config = alembic_config(engine)
+    command.downgrade(config, "0010")
+    assert "ix_cases_open_queue" not in _case_indexes(engine)
+    assert "ix_cases_agency_state_due" in _case_indexes(engine)
+    register_case(
+        engine,
+        NewCase("lixia", "张伟", "natural_person", "online", dt.date(2026, 11, 2), "某征收方案"),
+        "wang",
+        today=today,
+    )
+    command.upgrade(config, "head")
+    assert "ix_cases_open_queue" in _case_indexes(engine)
+    assert schema_is_current(engine)
