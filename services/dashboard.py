@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.access import SUPERVISING_ROLES, Actor, require_role
 from domain.queue import AT_RISK_WORKDAYS, urgency
-from services.cases import CaseFilter, list_cases
+from services.cases import CaseFilter, list_cases_in
 
 
 def _visible_ids(uow: Any, actor: Actor) -> list[int] | None:
@@ -29,8 +29,9 @@ def at_risk_by(uow: Any, today: dt.date) -> dt.date:
 
 def queue(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> list[dict[str, Any]]:
     """The listing with each open case's colour: overdue (red) or due within 3 working days."""
-    rows = list_cases(uow, flt, actor=actor, today=today)
-    boundary = at_risk_by(uow, today)
+    with uow.read():  # one transaction: the rows and the calendar they are coloured by
+        rows = list_cases_in(uow, flt, actor=actor, today=today)
+        boundary = uow.calendar.load().add_workdays(today, AT_RISK_WORKDAYS).day
     for row in rows:
         due = dt.date.fromisoformat(row["due"]) if row["due"] else None
         open_case = row["concluded_on"] is None
