@@ -351,9 +351,14 @@ def list_cases_in(
     )
     rows = uow.queries.list_cases(query)
     overdue = overdue_on(today)
+    verdicts: dict[tuple[str, str | None], bool] = {}  # a page has few (state, due) pairs
     for row in rows:
-        due = dt.date.fromisoformat(row["due"]) if row["due"] else None
-        row["overdue"] = holds(overdue, {"state": row["state"], "due": due})
+        key = (row["state"], row["due"])
+        verdict = verdicts.get(key)
+        if verdict is None:
+            due = dt.date.fromisoformat(key[1]) if key[1] else None
+            verdict = verdicts[key] = holds(overdue, {"state": key[0], "due": due})
+        row["overdue"] = verdict
     return rows
 
 

@@ -116,6 +116,10 @@ _LISTED = (
 )
 
 
+#: The users table once more, as the assignee; made once (an alias copies every column).
+_ASSIGNEE = aliased(User, name="assignee")
+
+
 def _listed_dict(row: Any) -> dict[str, Any]:
     """`case_row_dict` of a row of `_LISTED` + agency code + assignee name, by position."""
     (
@@ -158,7 +162,7 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
     the database reads the first `limit` rows of it and sorts nothing.
     """
     closed = [s.value for s in CLOSED_STATES]
-    assignee = aliased(User)
+    assignee = _ASSIGNEE
     # plain rows, not ORM entities: a listing never changes them, and the queue is hot
     stmt = (
         select(*_LISTED, Agency.code, assignee.username)
@@ -209,7 +213,8 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
         stmt = stmt.limit(query.limit)
     if query.offset:
         stmt = stmt.offset(query.offset)
-    return [_listed_dict(row) for row in session.execute(stmt)]
+    # Core execution: the rows are plain tuples, the ORM has nothing to add to them
+    return [_listed_dict(row) for row in session.connection().execute(stmt)]
 
 
 def case_row(session: Session, case_id: int) -> dict[str, Any]:
