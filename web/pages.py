@@ -198,11 +198,12 @@ def queue_page(
         assignee=actor.name if mine else None,
         limit=QUEUE_PAGE,
     )
-    rows = dashboard.queue(rt.uow(), flt, actor=actor, today=rt.today())
+    page = dashboard.queue_page(rt.uow(), flt, actor=actor, today=rt.today())
     return render(
         request,
         "queue.html",
-        rows=rows,
+        rows=page.rows,
+        unread=page.unread,
         today=rt.today(),
         filters={"state": state, "overdue": overdue, "due_within": due_within, "mine": mine},
     )
