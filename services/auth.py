@@ -141,9 +141,10 @@ def actor_of(uow: Any, username: str) -> Actor:
     """The signed-in user of a session, looked up again on every request (a deactivated user
     or a changed role takes effect at once)."""
     with uow.read():
-        if uow.auth.credentials(username) is None:
-            raise UnauthenticatedError("请重新登录", field="session", rule="身份验证")
-        return uow.directory.actor(username)
+        actor = uow.directory.active_actor(username)
+    if actor is None:
+        raise UnauthenticatedError("请重新登录", field="session", rule="身份验证")
+    return actor
 
 
 __all__ = [

@@ -307,45 +307,58 @@ def show_case(uow: Any, case_no: str, *, actor: Actor, today: dt.date) -> CaseDe
 
 def list_cases(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> list[dict[str, Any]]:
     """Cases matching the filter that the actor may see, soonest due first."""
+    with uow.read():
+        return list_cases_in(uow, flt, actor=actor, today=today)
+
+
+def list_cases_in(
+    uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date
+) -> list[dict[str, Any]]:
+    """`list_cases` inside the caller's open transaction (the queue reads its colours' working-day
+    boundary in the same one)."""
     from store.queries import CaseQuery
 
-    with uow.read():
-        agency_ids = None
-        if flt.agency:
-            agency_ids = (
-                uow.directory.subtree_ids(flt.agency)
-                if flt.region
-                else [uow.directory.agency_id(flt.agency)]
-            )
-        if actor.agencies is not None:
-            visible = set(uow.directory.ids_of(sorted(actor.agencies)))
-            agency_ids = [i for i in (agency_ids or visible) if i in visible]
-        due_by = None
-        if flt.due_within is not None:
-            if flt.due_within < 0:
-                raise DomainError("--due-within 应为非负整数", field="due_within", rule="范围")
-            due_by = uow.calendar.load().add_workdays(today, flt.due_within).day
-        if flt.limit is not None and not 1 <= flt.limit <= MAX_PAGE:
-            raise DomainError(f"每页件数（limit）应为1至{MAX_PAGE}", field="limit", rule="范围")
-        if flt.offset < 0:
-            raise DomainError("起始位置（offset）不能为负数", field="offset", rule="范围")
-        query = CaseQuery(
-            agency_ids=agency_ids,
-            assignee_id=uow.directory.user_id(flt.assignee, inactive=True) if flt.assignee else None,
-            state=_state_code(flt.state),
-            due_by=due_by,
-            overdue_on=today if flt.overdue else None,
-            search=(flt.search or "").strip() or None,
-            received_from=flt.received_from,
-            received_to=flt.received_to,
-            limit=flt.limit,
-            offset=flt.offset,
+    agency_ids = None
+    if flt.agency:
+        agency_ids = (
+            uow.directory.subtree_ids(flt.agency)
+            if flt.region
+            else [uow.directory.agency_id(flt.agency)]
         )
-        rows = uow.queries.list_cases(query)
+    if actor.agencies is not None:
+        visible = set(uow.directory.ids_of(sorted(actor.agencies)))
+        agency_ids = [i for i in (agency_ids or visible) if i in visible]
+    due_by = None
+    if flt.due_within is not None:
+        if flt.due_within < 0:
+            raise DomainError("--due-within 应为非负整数", field="due_within", rule="范围")
+        due_by = uow.calendar.load().add_workdays(today, flt.due_within).day
+    if flt.limit is not None and not 1 <= flt.limit <= MAX_PAGE:
+        raise DomainError(f"每页件数（limit）应为1至{MAX_PAGE}", field="limit", rule="范围")
+    if flt.offset < 0:
+        raise DomainError("起始位置（offset）不能为负数", field="offset", rule="范围")
+    query = CaseQuery(
+        agency_ids=agency_ids,
+        assignee_id=uow.directory.user_id(flt.assignee, inactive=True) if flt.assignee else None,
+        state=_state_code(flt.state),
+        due_by=due_by,
+        overdue_on=today if flt.overdue else None,
+        search=(flt.search or "").strip() or None,
+        received_from=flt.received_from,
+        received_to=flt.received_to,
+        limit=flt.limit,
+        offset=flt.offset,
+    )
+    rows = uow.queries.list_cases(query)
     overdue = overdue_on(today)
+    verdicts: dict[tuple[str, str | None], bool] = {}  # a page has few (state, due) pairs
     for row in rows:
-        due = dt.date.fromisoformat(row["due"]) if row["due"] else None
-        row["overdue"] = holds(overdue, {"state": row["state"], "due": due})
+        key = (row["state"], row["due"])
+        verdict = verdicts.get(key)
+        if verdict is None:
+            due = dt.date.fromisoformat(key[1]) if key[1] else None
+            verdict = verdicts[key] = holds(overdue, {"state": key[0], "due": due})
+        row["overdue"] = verdict
     return rows
 
 

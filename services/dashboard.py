@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.access import SUPERVISING_ROLES, Actor, require_role
 from domain.queue import AT_RISK_WORKDAYS, urgency
-from services.cases import CaseFilter, list_cases
+from services.cases import CaseFilter, list_cases_in
 
 
 def _visible_ids(uow: Any, actor: Actor) -> list[int] | None:
@@ -22,20 +22,31 @@ def _visible_ids(uow: Any, actor: Actor) -> list[int] | None:
     return list(uow.directory.ids_of(sorted(actor.agencies)))
 
 
-def at_risk_by(uow: Any, today: dt.date) -> dt.date:
-    with uow.read():
-        return uow.calendar.load().add_workdays(today, AT_RISK_WORKDAYS).day
-
-
 def queue(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> list[dict[str, Any]]:
     """The listing with each open case's colour: overdue (red) or due within 3 working days."""
-    rows = list_cases(uow, flt, actor=actor, today=today)
-    boundary = at_risk_by(uow, today)
+    return queue_page(uow, flt, actor=actor, today=today).rows
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """What the queue page shows: the coloured rows and the count beside 消息."""
+
+    rows: list[dict[str, Any]]
+    unread: int
+
+
+def queue_page(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> QueuePage:
+    """`queue` and the actor's unread messages, read in one transaction: the caseworkers'
+    first page is the most requested one, and each transaction is a connection checkout."""
+    with uow.read():
+        rows = list_cases_in(uow, flt, actor=actor, today=today)
+        boundary = uow.calendar.load().add_workdays(today, AT_RISK_WORKDAYS).day
+        unread = uow.reminders.unread_count(actor.name)
     for row in rows:
         due = dt.date.fromisoformat(row["due"]) if row["due"] else None
         open_case = row["concluded_on"] is None
         row["urgency"] = urgency(due, row["overdue"], boundary) if open_case else None
-    return rows
+    return QueuePage(rows, unread)
 
 
 @dataclass

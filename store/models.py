@@ -30,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.case import OPEN_STATES
+
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 
 NAMING = {
@@ -154,6 +156,22 @@ class CaseRow(Base):
             "ix_cases_agency_concluded", "agency_id", "concluded_on", "outcome", "applicant_type"
         ),
     )
+
+
+# The caseworker queue: an agency's open cases in the queue's own order (migration 0011). The
+# predicate is written as `store.predicates` renders `domain.case.is_open_case()` (literal,
+# sorted) so that both planners see that the queue's WHERE implies it.
+Index(
+    "ix_cases_open_queue",
+    CaseRow.agency_id,
+    CaseRow.due.is_(None),
+    CaseRow.due,
+    CaseRow.waiting_due.is_(None),
+    CaseRow.waiting_due,
+    CaseRow.id,
+    postgresql_where=CaseRow.state.in_(sorted(s.value for s in OPEN_STATES)),
+    sqlite_where=CaseRow.state.in_(sorted(s.value for s in OPEN_STATES)),
+)
 
 
 class CaseEventRow(Base):

@@ -2,13 +2,17 @@
 
 The domain writes a rule once as data; this turns the same tree into a SQLAlchemy expression,
 so the report's aggregates and the year-end list count exactly what the domain defines.
+
+A set of values (`InSet`, e.g. the open states) is rendered as literals, sorted, not as bound
+parameters: the sets are the domain's own constants, and a planner can only see that a query's
+`state IN (...)` implies a partial index's predicate (migration 0011) when it sees the values.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, not_, or_
+from sqlalchemy import and_, bindparam, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.predicates import All, Any_, Compare, InSet, IsNull, Not, Predicate
@@ -31,7 +35,8 @@ def compile_predicate(predicate: Predicate, table: Any = CaseRow) -> ColumnEleme
         case IsNull(field):
             return getattr(table, field).is_(None)
         case InSet(field, values):
-            return getattr(table, field).in_(sorted(values))
+            literal = bindparam(None, sorted(values), expanding=True, literal_execute=True)
+            return getattr(table, field).in_(literal)
         case All(parts):
             return and_(*(compile_predicate(p, table) for p in parts))
         case Any_(parts):

@@ -57,7 +57,7 @@ def create_case(
     return JSONResponse(_jsonable(case), status_code=201, headers=headers)
 
 
-@router.get("/cases", summary="案件列表（按到期日排序）")
+@router.get("/cases", summary="案件列表（按到期日排序）", response_model=dict[str, Any])
 def list_cases(
     request: Request,
     agency: str | None = None,
@@ -66,7 +66,7 @@ def list_cases(
     overdue: bool = False,
     limit: Annotated[int | None, Query(description="每页件数（1–1000）；不填则返回全部")] = None,
     offset: Annotated[int, Query(description="跳过的件数")] = 0,
-) -> dict[str, Any]:
+) -> JSONResponse:
     actor = api_actor(request)
     rt = _runtime(request)
     flt = CaseFilter(
@@ -79,7 +79,9 @@ def list_cases(
         offset=offset,
     )
     rows = case_api.list_cases_json(rt.uow(), flt, actor=actor, today=rt.today())
-    return _jsonable({"cases": rows})
+    # the rows are JSON already: answered as they are, without a second pass through the
+    # response model (the documented schema stays `response_model`)
+    return JSONResponse(_jsonable({"cases": rows}))
 
 
 @router.get("/cases/{case_no}", summary="案件详情（事件与期限说明）")
@@ -112,6 +114,24 @@ def extension_requests(request: Request) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
+    """The value with dates and the like turned into JSON types. A listing is strings, numbers,
+    booleans and None already (checking that is ~20x cheaper than `jsonable_encoder`, which
+    costs milliseconds per 100 cases); anything else goes through FastAPI's encoder."""
+    if _plain(value):
+        return value
     from fastapi.encoders import jsonable_encoder
 
     return jsonable_encoder(value)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` is made only of dicts with string keys, lists and JSON scalars."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return kind in _SCALARS

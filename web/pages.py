@@ -4,6 +4,7 @@ service and renders; who may do what is decided by the services (domain.access).
 from __future__ import annotations
 
 import secrets
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -63,7 +64,16 @@ env.globals.update(
         "cases": "案件",
     },
 )
-env.filters["q"] = lambda value: quote(str(value), safe="")
+
+
+@lru_cache(maxsize=8192)
+def _quoted(value: str) -> str:
+    """A path segment percent-encoded; remembered, as the queue links the same case numbers
+    on every request (200 per page)."""
+    return quote(value, safe="")
+
+
+env.filters["q"] = lambda value: _quoted(str(value))
 
 
 def _rt(request: Request) -> Any:
@@ -188,11 +198,12 @@ def queue_page(
         assignee=actor.name if mine else None,
         limit=QUEUE_PAGE,
     )
-    rows = dashboard.queue(rt.uow(), flt, actor=actor, today=rt.today())
+    page = dashboard.queue_page(rt.uow(), flt, actor=actor, today=rt.today())
     return render(
         request,
         "queue.html",
-        rows=rows,
+        rows=page.rows,
+        unread=page.unread,
         today=rt.today(),
         filters={"state": state, "overdue": overdue, "due_within": due_within, "mine": mine},
     )

@@ -244,12 +244,32 @@ class DirectoryRepository:
 
     def actor(self, username: str) -> Actor:
         """The acting user with the agencies whose cases they see (RULES §7)."""
-        user = self.user(username)
-        if user.role is Role.ADMIN:
-            return Actor(user.username, user.role, user.agency, None)
-        if user.role in SUPERVISING_ROLES:
-            return Actor(user.username, user.role, user.agency, frozenset(self.subtree(user.agency)))
-        return Actor(user.username, user.role, user.agency, frozenset({user.agency}))
+        found = self.active_actor(username)
+        if found is None:
+            self._user_row(username)  # raises NotFoundError, telling unknown from deactivated
+            raise NotFoundError(f"用户“{username}”不存在", field="user", rule="须为已登记的用户")
+        return found
+
+    def active_actor(self, username: str) -> Actor | None:
+        """`actor` of an active user, None for an unknown or deactivated one.
+
+        Every page and API request asks this, so a caseworker is one statement (the user with
+        their agency's code); a supervisor's region takes one more.
+        """
+        row = self.session.execute(
+            select(UserRow.username, UserRow.role, AgencyRow.code)
+            .join(AgencyRow, AgencyRow.id == UserRow.agency_id)
+            .where(UserRow.username == username, UserRow.active)
+        ).first()
+        if row is None:
+            return None
+        name, role_code, agency = row
+        role = Role(role_code)
+        if role is Role.ADMIN:
+            return Actor(name, role, agency, None)
+        if role in SUPERVISING_ROLES:
+            return Actor(name, role, agency, frozenset(self.subtree(agency)))
+        return Actor(name, role, agency, frozenset({agency}))
 
     def supervisors(self, agency_id: int) -> list[str]:
         """Active supervisors and office heads of one agency, by user name."""
