@@ -7,9 +7,9 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -26,7 +26,7 @@ from services.cases import CaseFilter, inbox
 from web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
-QUEUE_PAGE = 200  # the queue shows the 200 most urgent; filters narrow it
+QUEUE_PAGE = 50  # cases per queue page, most urgent first; pages and filters reach the rest
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 env = Environment(
@@ -188,6 +188,7 @@ def queue_page(
     overdue: bool = False,
     due_within: int | None = None,
     mine: bool = False,
+    page: int = Query(1, ge=1, le=100_000),
 ) -> HTMLResponse:
     actor = page_actor(request)
     rt = _rt(request)
@@ -196,17 +197,31 @@ def queue_page(
         overdue=overdue,
         due_within=due_within,
         assignee=actor.name if mine else None,
-        limit=QUEUE_PAGE,
+        limit=QUEUE_PAGE + 1,  # one more than shown: whether there is a next page
+        offset=(page - 1) * QUEUE_PAGE,
     )
-    page = dashboard.queue_page(rt.uow(), flt, actor=actor, today=rt.today())
+    result = dashboard.queue_page(rt.uow(), flt, actor=actor, today=rt.today())
+    filters = {"state": state, "overdue": overdue, "due_within": due_within, "mine": mine}
+    rows = result.rows[:QUEUE_PAGE]
     return render(
         request,
         "queue.html",
-        rows=page.rows,
-        unread=page.unread,
+        rows=rows,
+        unread=result.unread,
         today=rt.today(),
-        filters={"state": state, "overdue": overdue, "due_within": due_within, "mine": mine},
+        filters=filters,
+        first=flt.offset + 1,
+        prev_url=_queue_url(filters, page - 1) if page > 1 else None,
+        next_url=_queue_url(filters, page + 1) if len(result.rows) > QUEUE_PAGE else None,
     )
+
+
+def _queue_url(filters: dict[str, Any], page: int) -> str:
+    """The queue with the same filters on another page."""
+    kept = {k: ("true" if v is True else v) for k, v in filters.items() if v not in (None, False)}
+    if filters["state"] == "":
+        kept["state"] = ""
+    return "/queue?" + urlencode({**kept, "page": page})
 
 
 @router.get("/cases/new")

@@ -325,3 +325,32 @@ def test_unread_messages_are_counted_on_every_page_until_read(server) -> None:  
     browser.post("/inbox/read", {"csrf_token": token, "all": "1"})
     page = browser.get("/inbox").text
     assert "全部已读" in page and "条未读" not in page
+
+
+def test_the_queue_pages_through_every_open_case_most_urgent_first(server) -> None:  # noqa: F811
+    """Fifty cases a page; the pages together hold each open case once, in due order, and
+    the links keep the filters."""
+    received = ["2026-10-12", "2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16"]
+    for index in range(56):
+        body = {**form(agency="shizhong", channel="online"), "received_on": received[index % 5]}
+        assert server.api("POST", "/cases", "zhao", body).status == 201
+    listed = server.api("GET", "/cases?state=open&agency=shizhong", "zhao").json()["cases"]
+    assert len(listed) >= 56
+    browser = signed_in(server, "zhao")
+    seen: list[str] = []
+    path: str | None = "/queue?due_within=400"
+    while path is not None:
+        page = browser.get(path.replace("&amp;", "&")).text
+        rows = re.findall(r'<td><a href="/cases/[^"]+">([^<]+)</a></td>', page)
+        assert len(rows) <= 50
+        first = len(seen) + 1
+        if len(listed) > 50:
+            assert f"第 {first}–{first + len(rows) - 1} 件" in page
+        seen += rows
+        link = re.search(r'<a href="([^"]+)" rel="next">下一页</a>', page)
+        path = link.group(1) if link else None
+        assert path is None or "due_within=400" in path  # the filter is kept
+        assert (first > 1) == ('rel="prev"' in page)
+    assert seen == [case["case_no"] for case in listed]  # each once, most urgent first
+    refused = browser.get("/queue?page=0")
+    assert refused.status == 422 and "page" in refused.text
