@@ -320,7 +320,10 @@ def plan_recompute(
     """The new projection of each stored case whose projection the calendar changes (pure:
     no database, no lock). Pass one `cache` for all batches of a recompute: cases sharing a
     history are projected once."""
-    cache = cache or ProjectionCache(calendar)
+    # not `cache or …`: an empty cache is falsy (it has a length), and each batch would then
+    # get a fresh one and project every distinct history again
+    if cache is None:
+        cache = ProjectionCache(calendar)
     shifts: dict[tuple[dt.date | None, dt.date | None], int] = {}
     plans = []
     for stored in cases:

@@ -135,3 +135,15 @@ def test_the_agencys_supplement_period_is_part_of_the_key() -> None:
         cases.append(case)
     cache = ProjectionCache(CAL)
     assert [cache.project(c) for c in cases] == [project(c, CAL) for c in cases]
+
+
+def test_an_empty_cache_passed_in_is_the_one_filled() -> None:
+    """A bulk recompute passes one cache to every batch; an empty cache is falsy (it has a
+    length), so `plan_recompute` must not replace it with a fresh one on the first batch."""
+    from services.calendar_service import plan_recompute
+
+    case, _ = register(form(received_on=DAYS[0]), CLERK, _at(DAYS[0]), D(2026, 12, 31))
+    stored = dataclasses.make_dataclass("Stored", ["id", "version", "case", "projection"])
+    cache = ProjectionCache(CAL)
+    plan_recompute([stored(1, 1, case, project(case, CAL))], CAL, cache)
+    assert len(cache) == 1
