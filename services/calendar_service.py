@@ -51,7 +51,7 @@ from domain.calendar import (
     package_entries,
     year_schedule,
 )
-from domain.case import Projection, ProjectionCache
+from domain.case import Projection, ProjectionCache, case_for_projection
 from domain.clock import Deadline, deadline_moves
 from domain.errors import DatabaseUnavailableError, DomainError
 from domain.notice import ParsedNotice, merge_notice
@@ -274,16 +274,15 @@ def _after_commit(
     if not dry_run:
         return recompute_open_cases(uow, cause, calendar).moved
     moved: list[MovedDate] = []
-    cache = ProjectionCache(calendar)
+    planner = HistoryPlanner(calendar)
     after = 0
     while True:
         with uow.read():
-            ids = uow.cases.open_ids(after=after, limit=RECOMPUTE_BATCH)
-            if not ids:
-                return moved
-            stored = uow.cases.get_many(ids)
-        after = ids[-1]
-        moved += [move for plan in plan_recompute(stored, calendar, cache) for move in plan.moved]
+            histories = uow.cases.open_histories(after=after, limit=RECOMPUTE_BATCH)
+        if not histories:
+            return moved
+        after = histories[-1].id
+        moved += [move for plan in planner.plan(histories) for move in plan.moved]
 
 
 def replay_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[MovedDate]:
@@ -292,11 +291,11 @@ def replay_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[Move
     returns each deadline that moved."""
     moved: list[MovedDate] = []
     now = uow.now()
-    cache = ProjectionCache(calendar)
+    planner = HistoryPlanner(calendar)
     after = 0
-    while ids := uow.cases.open_ids(after=after, limit=RECOMPUTE_BATCH):
-        after = ids[-1]
-        plans = plan_recompute(uow.cases.get_many(ids), calendar, cache)
+    while histories := uow.cases.open_histories(after=after, limit=RECOMPUTE_BATCH):
+        after = histories[-1].id
+        plans = planner.plan(histories)
         uow.cases.set_projections([(plan.case_id, plan.projection) for plan in plans])
         moved += _record_moves(uow, plans, {plan.case_id for plan in plans}, cause, now)
         uow.flush()
@@ -345,6 +344,48 @@ def plan_recompute(
     return plans
 
 
+class HistoryPlanner:
+    """`plan_recompute` for what a bulk recompute reads (`CaseHistory`: the row's compared
+    columns and each event's type, date and projection keys), without an aggregate per case.
+
+    Cases with the same reduced history share one projection: the first is rebuilt for
+    projecting (`case_for_projection`) and projected through the `ProjectionCache`; the
+    others cost a dictionary look-up and a tuple comparison. Keep one planner for all batches
+    of a recompute.
+    """
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self.cache = ProjectionCache(calendar)
+        self._projected: dict[Any, tuple[Projection, tuple[Any, ...]]] = {}
+        self._shifts: dict[tuple[dt.date | None, dt.date | None], int] = {}
+
+    def plan(self, histories: Iterable[Any]) -> list[Replan]:
+        """The cases whose compared columns differ from their projection on the calendar."""
+        plans = []
+        projected = self._projected
+        for case in histories:
+            found = projected.get(case.history)
+            if found is None:
+                projection = self.cache.project(case_for_projection(case.steps()))
+                compared = tuple(projection.as_dict().values())[: len(case.stored)]
+                found = projected[case.history] = (projection, compared)
+            projection, compared = found
+            if compared == case.stored:
+                continue
+            before = Projection(*case.stored)
+            moves = []
+            for move in deadline_moves(before, projection):
+                pair = (move.old, move.new)
+                if pair not in self._shifts:
+                    self._shifts[pair] = _shift(self.calendar, move.old, move.new)
+                moves.append(
+                    MovedDate(case.case_no, move.old, move.new, self._shifts[pair], move.deadline)
+                )
+            plans.append(Replan(case.id, case.version, projection, tuple(moves)))
+        return plans
+
+
 def _shift(calendar: WorkCalendar, old: dt.date | None, new: dt.date | None) -> int:
     """Working days from the old date to the new one, on the new calendar (0 when either
     side has no date)."""
@@ -356,21 +397,24 @@ def _shift(calendar: WorkCalendar, old: dt.date | None, new: dt.date | None) -> 
 def _record_moves(
     uow: Any, plans: list[Replan], written: set[int], cause: str, now: dt.datetime
 ) -> list[MovedDate]:
-    moved = []
-    for plan in plans:
-        if plan.case_id not in written:
-            continue
-        for move in plan.moved:
-            uow.cases.record_due_change(
-                plan.case_id,
-                move.old_due,
-                move.new_due,
-                move.shift,
-                cause,
-                now,
-                deadline=move.deadline,
-            )
-            moved.append(move)
+    """Record every deadline that moved in the cases written (one bulk insert)."""
+    moved = [move for plan in plans if plan.case_id in written for move in plan.moved]
+    uow.cases.record_due_changes(
+        [
+            {
+                "case_id": plan.case_id,
+                "deadline": move.deadline,
+                "old_due": move.old_due,
+                "new_due": move.new_due,
+                "shift_days": move.shift,
+                "cause": cause,
+                "at": now,
+            }
+            for plan in plans
+            if plan.case_id in written
+            for move in plan.moved
+        ]
+    )
     return moved
 
 
@@ -406,17 +450,16 @@ def recompute_open_cases(
     The caller must not hold a transaction: the calendar change is committed first.
     """
     result = Recompute()
-    cache = ProjectionCache(calendar)
+    planner = HistoryPlanner(calendar)
     after = 0
     while True:
         with uow.read():
-            ids = uow.cases.open_ids(after=after, limit=batch)
-            if not ids:
-                break
-            stored = uow.cases.get_many(ids)
-        after = ids[-1]
-        result.cases += len(ids)
-        plans = plan_recompute(stored, calendar, cache)
+            histories = uow.cases.open_histories(after=after, limit=batch)
+        if not histories:
+            break
+        after = histories[-1].id
+        result.cases += len(histories)
+        plans = planner.plan(histories)
         while plans:
             if between is not None:
                 between(plans)
@@ -433,7 +476,7 @@ def recompute_open_cases(
                 break
             result.retried += len(stale)
             with uow.read():
-                plans = plan_recompute(uow.cases.get_many(stale), calendar, cache)
+                plans = planner.plan(uow.cases.histories_of(stale))
     return result
 
 
