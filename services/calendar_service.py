@@ -57,7 +57,13 @@ from domain.errors import DatabaseUnavailableError, DomainError
 from domain.notice import ParsedNotice, merge_notice
 from store.repositories.calendar import build_calendar, bundled_calendar
 
-RECOMPUTE_BATCH = 1000  # cases per read and per short write transaction
+# Cases per read transaction of a batched recompute: few round trips and commits (at a
+# million open cases a commit per thousand cases costs more than the reading), still little
+# memory. Only the cases whose projection changes are written, at most `WRITE_BATCH` per
+# write transaction, which keeps the SQLite write lock well under a second even when a change
+# moves every case.
+RECOMPUTE_BATCH = 10_000
+WRITE_BATCH = 2_000
 INLINE_LIMIT = 2000  # open cases replayed inside the calendar change's own transaction
 PREVIEW_CASES = 20  # how many moved cases a preview names; the count is always complete
 
@@ -438,11 +444,13 @@ def recompute_open_cases(
     calendar: WorkCalendar,
     *,
     batch: int = RECOMPUTE_BATCH,
+    write_batch: int = WRITE_BATCH,
     between: Callable[[list[Replan]], None] | None = None,
 ) -> Recompute:
     """Replay every open case against `calendar` without holding a write lock while reading
     or computing: each batch is read in a read transaction, projected outside any
-    transaction, then written in one short write transaction with version checks. A case
+    transaction, then its changed cases are written in short write transactions (at most
+    `write_batch` cases each) with version checks. A case
     acted on in between is not overwritten (its action projected it, on the calendar then in
     force); it is re-read and planned again. `between` is called after a batch is planned and
     before it is written (tests use it to act on a case at exactly that moment).
@@ -459,25 +467,39 @@ def recompute_open_cases(
             break
         after = histories[-1].id
         result.cases += len(histories)
-        plans = planner.plan(histories)
-        while plans:
-            if between is not None:
-                between(plans)
-            with uow.write():
-                written = set(
-                    uow.cases.set_projections_if_version(
-                        [(p.case_id, p.version, p.projection) for p in plans]
-                    )
-                )
-                result.moved += _record_moves(uow, plans, written, cause, uow.now())
-            result.rewritten += len(written)
-            stale = [p.case_id for p in plans if p.case_id not in written]
-            if not stale:
-                break
-            result.retried += len(stale)
-            with uow.read():
-                plans = planner.plan(uow.cases.histories_of(stale))
+        planned = planner.plan(histories)
+        for start in range(0, len(planned), write_batch):
+            _write_plans(uow, planner, planned[start : start + write_batch], cause, between, result)
     return result
+
+
+def _write_plans(
+    uow: Any,
+    planner: HistoryPlanner,
+    plans: list[Replan],
+    cause: str,
+    between: Callable[[list[Replan]], None] | None,
+    result: Recompute,
+) -> None:
+    """Write planned projections in one write transaction with version checks; the cases
+    acted on since they were read are read and planned again until none is left."""
+    while plans:
+        if between is not None:
+            between(plans)
+        with uow.write():
+            written = set(
+                uow.cases.set_projections_if_version(
+                    [(p.case_id, p.version, p.projection) for p in plans]
+                )
+            )
+            result.moved += _record_moves(uow, plans, written, cause, uow.now())
+        result.rewritten += len(written)
+        stale = [p.case_id for p in plans if p.case_id not in written]
+        if not stale:
+            return
+        result.retried += len(stale)
+        with uow.read():
+            plans = planner.plan(uow.cases.histories_of(stale))
 
 
 # -- reading --------------------------------------------------------------------------------

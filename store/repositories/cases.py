@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Table, bindparam, func, insert, literal_column, select, update
+from sqlalchemy import JSON, Table, and_, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from domain.access import Role
@@ -67,31 +67,35 @@ COMPARED_COLUMNS: tuple[str, ...] = (
 
 class CaseHistory(NamedTuple):
     """What a bulk recompute reads of one case: no aggregate, only what projecting and
-    comparing need. `stored` holds the row's `COMPARED_COLUMNS`; `history` one
-    (type, date, payload keys as JSON text) triple per event in order, hashable and equal for
-    two cases exactly when their events agree on everything `project()` reads
-    (`steps()` turns it back into steps for `case_for_projection`)."""
+    comparing need. `stored` holds the row's `COMPARED_COLUMNS`; `history` one text per
+    event, in order: its type, its date and its payload's `PROJECTION_PAYLOAD_KEYS` (a JSON
+    array, null where absent), so two cases have equal histories exactly when their events
+    agree on everything `project()` reads, and telling them apart costs one string hash
+    (`steps()` turns a history back into steps for `case_for_projection`)."""
 
     id: int
     version: int
     case_no: str
     stored: tuple[Any, ...]
-    history: tuple[tuple[str, dt.date, str], ...]
+    history: tuple[str, ...]
 
     def steps(self) -> list[tuple[str, dt.date, dict[str, Any]]]:
         """The history as (type, date, payload) steps for `case_for_projection`."""
-        return [
-            (
-                kind,
-                on,
-                {
-                    key: value
-                    for key, value in zip(PROJECTION_PAYLOAD_KEYS, json.loads(keys), strict=True)
-                    if value is not None
-                },
-            )
-            for kind, on, keys in self.history
-        ]
+        steps = []
+        for text in self.history:
+            kind, on, keys = text.split(_SEPARATOR, 2)
+            payload = {
+                key: value
+                for key, value in zip(PROJECTION_PAYLOAD_KEYS, json.loads(keys), strict=True)
+                if value is not None
+            }
+            steps.append((kind, dt.date.fromisoformat(on), payload))
+        return steps
+
+
+# between an event's type, date and payload keys in a history text (in none of them: JSON
+# escapes control characters; types and ISO dates are plain)
+_SEPARATOR = "\x1f"
 
 
 def to_domain_event(row: Any) -> CaseEvent:
@@ -212,16 +216,26 @@ class CaseRepository:
 
     def open_histories(self, *, after: int = 0, limit: int) -> list[CaseHistory]:
         """The next `limit` open cases after id `after` (keyset order), each with its row's
-        compared columns and its events reduced to what a projection reads: one query, no
-        JSON decoded (a bulk recompute decodes one history per distinct history)."""
+        compared columns and its events reduced to what a projection reads; no JSON decoded
+        (a bulk recompute decodes one history per distinct history).
+
+        The id of the `limit`-th open case is looked up first, so both tables are then read
+        as ranges of their indexes (cases by id, events by (case_id, seq)) and merged: one
+        look-up per case costs several times more, and `id IN (SELECT … LIMIT n)` lets the
+        planner choose a full scan of the cases for a large batch."""
         closed = [s.value for s in CLOSED_STATES]
-        batch = (
-            select(CaseRow.id)
-            .where(CaseRow.state.not_in(closed), CaseRow.id > after)
-            .order_by(CaseRow.id)
-            .limit(limit)
-        )
-        return self._histories(CaseRow.__table__.c.id.in_(batch.scalar_subquery()))
+        cases, events = CaseRow.__table__, CaseEventRow.__table__
+        upto = self.session.execute(
+            select(cases.c.id)
+            .where(cases.c.state.not_in(closed), cases.c.id > after)
+            .order_by(cases.c.id)
+            .offset(limit - 1)
+            .limit(1)
+        ).scalar_one_or_none()
+        where = [cases.c.state.not_in(closed), cases.c.id > after, events.c.case_id > after]
+        if upto is not None:
+            where += [cases.c.id <= upto, events.c.case_id <= upto]
+        return self._histories(and_(*where))
 
     def histories_of(self, ids: Sequence[int]) -> list[CaseHistory]:
         """`open_histories` for given cases, open or not (a retry re-reads the cases acted on
@@ -231,7 +245,7 @@ class CaseRepository:
             found += self._histories(self._among(CaseRow.__table__.c.id, ids[start : start + CHUNK]))
         return sorted(found)
 
-    def _histories(self, which: Any) -> list[CaseHistory]:
+    def _histories(self, where: Any) -> list[CaseHistory]:
         cases, events = CaseRow.__table__, CaseEventRow.__table__
         query = (
             select(
@@ -239,37 +253,60 @@ class CaseRepository:
                 cases.c.version,
                 cases.c.case_no,
                 *(cases.c[name] for name in COMPARED_COLUMNS),
-                events.c.type,
-                events.c.on,
-                self._payload_keys(),
+                self._event_text(),
             )
             .join_from(cases, events, events.c.case_id == cases.c.id)
-            .where(which)
+            .where(where)
             .order_by(cases.c.id, events.c.seq)
         )
         found: list[CaseHistory] = []
+        append = found.append
         current: Any = None
-        steps: list[tuple[str, dt.date, str]] = []
-        last = 3 + len(COMPARED_COLUMNS)
-        for row in self.session.execute(query).tuples():
+        history: list[str] = []
+        last = 3 + len(COMPARED_COLUMNS)  # the event's text
+        for row in self._rows(query):
             if current is None or row[0] != current[0]:
                 if current is not None:
-                    found.append(CaseHistory(*current, tuple(steps)))
+                    append(CaseHistory(*current, tuple(history)))
                 current = (row[0], row[1], row[2], tuple(row[3:last]))
-                steps = []
-            steps.append((row[last], row[last + 1], row[last + 2]))
+                history = []
+            history.append(row[last])
         if current is not None:
-            found.append(CaseHistory(*current, tuple(steps)))
+            append(CaseHistory(*current, tuple(history)))
         return found
 
-    def _payload_keys(self) -> Any:
-        """The payload's `PROJECTION_PAYLOAD_KEYS` as one JSON array text (null where absent),
-        extracted by the database: one short string per event instead of the whole payload."""
+    def _rows(self, query: Any) -> Iterable[Sequence[Any]]:
+        """Plain tuples: on PostgreSQL straight from the driver's cursor (a million rows pay
+        no result-row objects), on SQLite through the Core result (its dates are text that
+        SQLAlchemy's types turn into dates)."""
+        if self._sqlite:
+            return self.session.connection().execute(query).tuples()
+        compiled = query.compile(
+            dialect=self.session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+        )
+        cursor = self.session.connection().connection.driver_connection.cursor()
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()
+
+    def _event_text(self) -> Any:
+        """An event as one text built by the database: type, date and the payload's
+        `PROJECTION_PAYLOAD_KEYS` as a JSON array (short, instead of the whole payload). On
+        SQLite one `json_extract` of all paths (one parse of the payload); on PostgreSQL each
+        key's JSON text, concatenated (cheaper on jsonb than building an array)."""
         if self._sqlite:
             paths = ", ".join(f"'$.{key}'" for key in PROJECTION_PAYLOAD_KEYS)
-            return literal_column(f"json_extract(case_events.payload, {paths})")
-        values = ", ".join(f"case_events.payload -> '{key}'" for key in PROJECTION_PAYLOAD_KEYS)
-        return literal_column(f"jsonb_build_array({values})::text")
+            return literal_column(
+                "case_events.type || char(31) || case_events.\"on\" || char(31) || "
+                f"json_extract(case_events.payload, {paths})"
+            )
+        values = ", ',', ".join(
+            f"coalesce((case_events.payload -> '{key}')::text, 'null')"
+            for key in PROJECTION_PAYLOAD_KEYS
+        )
+        return literal_column(
+            "concat(case_events.type, chr(31), to_char(case_events.\"on\", 'YYYY-MM-DD'), "
+            f"chr(31), '[', {values}, ']')"
+        )
 
     def open_ids(self, *, after: int = 0, limit: int | None = None) -> list[int]:
         """Ids of open cases in id order; `after` and `limit` page through them (keyset)."""
