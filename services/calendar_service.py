@@ -28,6 +28,11 @@ should see its change and its effects commit together. So:
   Between the commit of the entries and the end of the batches some projections are still
   the old calendar's; running `recompute_open_cases` again is always safe (it rewrites only
   what differs) and finishes the work after a crash.
+
+Both read each open case as a reduced history (`CaseHistory`: the row's projected columns and
+each event's type, date and the payload keys a projection reads), not as an aggregate: cases
+with the same reduced history, most of them at a million cases, share one projection
+(`HistoryPlanner`), and only the cases whose projection differs are written.
 """
 
 from __future__ import annotations
@@ -323,8 +328,9 @@ def plan_recompute(
     cases: Iterable[Any], calendar: WorkCalendar, cache: ProjectionCache | None = None
 ) -> list[Replan]:
     """The new projection of each stored case whose projection the calendar changes (pure:
-    no database, no lock). Pass one `cache` for all batches of a recompute: cases sharing a
-    history are projected once."""
+    no database, no lock). Pass one `cache` for all batches: cases sharing a history are
+    projected once. This is the path over full aggregates; the bulk recompute plans with
+    `HistoryPlanner`, and the tests check the two agree."""
     # not `cache or …`: an empty cache is falsy (it has a length), and each batch would then
     # get a fresh one and project every distinct history again
     if cache is None:
