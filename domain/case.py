@@ -957,6 +957,45 @@ def _next_reminder(case: Case, state: clk.ClockState, calendar: WorkCalendar) ->
     return reminders.next_check_on(reminders.case_watches(facts, calendar), calendar, ())
 
 
+#: The payload keys a projection reads: `Case.from_events` (D0, applicant type, assignee, the
+#: 补正 period, outcome and conclusion date), `CaseEvent.to_clock` and the reminders (the
+#: consultation's kind and party). Names, content and case numbers never move a date, so a bulk
+#: recompute loads each event's type, date and these keys only: cases whose histories agree on
+#: them share one projection (tests/unit/test_projection_cache.py checks that stripping every
+#: other key changes no projection).
+PROJECTION_PAYLOAD_KEYS: tuple[str, ...] = (
+    "received_on",
+    "applicant_type",
+    "assignee",
+    "supplement_days",
+    "outcome",
+    "concluded_on",
+    "applicant_days",
+    "kind",
+    "party",
+    "workdays",
+    "due",
+    "letter_received_on",
+)
+
+# what a history rebuilt for projecting says about who and when: nothing (project() reads
+# neither; a fixed value, never the system clock)
+_NO_ONE_AT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NO_IDENTITY = {"case_no": "", "agency": "", "applicant_name": "", "channel": Channel.OTHER.value}
+
+
+def case_for_projection(steps: Iterable[tuple[str, dt.date, Mapping[str, Any]]]) -> Case:
+    """A case rebuilt from each event's type, date and `PROJECTION_PAYLOAD_KEYS` only, in
+    order: `project()` gives it exactly what it gives the full case. It has no case number,
+    names, content, author or timestamps, so it is good for projecting and nothing else."""
+    events = []
+    for index, (kind, on, payload) in enumerate(steps):
+        if index == 0:
+            payload = {**_NO_IDENTITY, **payload}
+        events.append(CaseEvent(CaseEventType(kind), on, _NO_ONE_AT, "", Role.SYSTEM, "", payload))
+    return Case.from_events(events)
+
+
 class ProjectionCache:
     """`project()` for many cases on one calendar, computed once per distinct set of the facts
     a projection reads (a bulk recompute meets thousands of cases with the same history:

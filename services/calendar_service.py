@@ -28,6 +28,11 @@ should see its change and its effects commit together. So:
   Between the commit of the entries and the end of the batches some projections are still
   the old calendar's; running `recompute_open_cases` again is always safe (it rewrites only
   what differs) and finishes the work after a crash.
+
+Both read each open case as a reduced history (`CaseHistory`: the row's projected columns and
+each event's type, date and the payload keys a projection reads), not as an aggregate: cases
+with the same reduced history, most of them at a million cases, share one projection
+(`HistoryPlanner`), and only the cases whose projection differs are written.
 """
 
 from __future__ import annotations
@@ -51,13 +56,19 @@ from domain.calendar import (
     package_entries,
     year_schedule,
 )
-from domain.case import Projection, ProjectionCache
+from domain.case import Projection, ProjectionCache, case_for_projection
 from domain.clock import Deadline, deadline_moves
 from domain.errors import DatabaseUnavailableError, DomainError
 from domain.notice import ParsedNotice, merge_notice
 from store.repositories.calendar import build_calendar, bundled_calendar
 
-RECOMPUTE_BATCH = 1000  # cases per read and per short write transaction
+# Cases per read transaction of a batched recompute: few round trips and commits (at a
+# million open cases a commit per thousand cases costs more than the reading), still little
+# memory. Only the cases whose projection changes are written, at most `WRITE_BATCH` per
+# write transaction, which keeps the SQLite write lock well under a second even when a change
+# moves every case.
+RECOMPUTE_BATCH = 10_000
+WRITE_BATCH = 2_000
 INLINE_LIMIT = 2000  # open cases replayed inside the calendar change's own transaction
 PREVIEW_CASES = 20  # how many moved cases a preview names; the count is always complete
 
@@ -274,16 +285,15 @@ def _after_commit(
     if not dry_run:
         return recompute_open_cases(uow, cause, calendar).moved
     moved: list[MovedDate] = []
-    cache = ProjectionCache(calendar)
+    planner = HistoryPlanner(calendar)
     after = 0
     while True:
         with uow.read():
-            ids = uow.cases.open_ids(after=after, limit=RECOMPUTE_BATCH)
-            if not ids:
-                return moved
-            stored = uow.cases.get_many(ids)
-        after = ids[-1]
-        moved += [move for plan in plan_recompute(stored, calendar, cache) for move in plan.moved]
+            histories = uow.cases.open_histories(after=after, limit=RECOMPUTE_BATCH)
+        if not histories:
+            return moved
+        after = histories[-1].id
+        moved += [move for plan in planner.plan(histories) for move in plan.moved]
 
 
 def replay_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[MovedDate]:
@@ -292,11 +302,11 @@ def replay_open_cases(uow: Any, cause: str, calendar: WorkCalendar) -> list[Move
     returns each deadline that moved."""
     moved: list[MovedDate] = []
     now = uow.now()
-    cache = ProjectionCache(calendar)
+    planner = HistoryPlanner(calendar)
     after = 0
-    while ids := uow.cases.open_ids(after=after, limit=RECOMPUTE_BATCH):
-        after = ids[-1]
-        plans = plan_recompute(uow.cases.get_many(ids), calendar, cache)
+    while histories := uow.cases.open_histories(after=after, limit=RECOMPUTE_BATCH):
+        after = histories[-1].id
+        plans = planner.plan(histories)
         uow.cases.set_projections([(plan.case_id, plan.projection) for plan in plans])
         moved += _record_moves(uow, plans, {plan.case_id for plan in plans}, cause, now)
         uow.flush()
@@ -318,9 +328,13 @@ def plan_recompute(
     cases: Iterable[Any], calendar: WorkCalendar, cache: ProjectionCache | None = None
 ) -> list[Replan]:
     """The new projection of each stored case whose projection the calendar changes (pure:
-    no database, no lock). Pass one `cache` for all batches of a recompute: cases sharing a
-    history are projected once."""
-    cache = cache or ProjectionCache(calendar)
+    no database, no lock). Pass one `cache` for all batches: cases sharing a history are
+    projected once. This is the path over full aggregates; the bulk recompute plans with
+    `HistoryPlanner`, and the tests check the two agree."""
+    # not `cache or …`: an empty cache is falsy (it has a length), and each batch would then
+    # get a fresh one and project every distinct history again
+    if cache is None:
+        cache = ProjectionCache(calendar)
     shifts: dict[tuple[dt.date | None, dt.date | None], int] = {}
     plans = []
     for stored in cases:
@@ -342,6 +356,48 @@ def plan_recompute(
     return plans
 
 
+class HistoryPlanner:
+    """`plan_recompute` for what a bulk recompute reads (`CaseHistory`: the row's compared
+    columns and each event's type, date and projection keys), without an aggregate per case.
+
+    Cases with the same reduced history share one projection: the first is rebuilt for
+    projecting (`case_for_projection`) and projected through the `ProjectionCache`; the
+    others cost a dictionary look-up and a tuple comparison. Keep one planner for all batches
+    of a recompute.
+    """
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self.cache = ProjectionCache(calendar)
+        self._projected: dict[Any, tuple[Projection, tuple[Any, ...]]] = {}
+        self._shifts: dict[tuple[dt.date | None, dt.date | None], int] = {}
+
+    def plan(self, histories: Iterable[Any]) -> list[Replan]:
+        """The cases whose compared columns differ from their projection on the calendar."""
+        plans = []
+        projected = self._projected
+        for case in histories:
+            found = projected.get(case.history)
+            if found is None:
+                projection = self.cache.project(case_for_projection(case.steps()))
+                compared = tuple(projection.as_dict().values())[: len(case.stored)]
+                found = projected[case.history] = (projection, compared)
+            projection, compared = found
+            if compared == case.stored:
+                continue
+            before = Projection(*case.stored)
+            moves = []
+            for move in deadline_moves(before, projection):
+                pair = (move.old, move.new)
+                if pair not in self._shifts:
+                    self._shifts[pair] = _shift(self.calendar, move.old, move.new)
+                moves.append(
+                    MovedDate(case.case_no, move.old, move.new, self._shifts[pair], move.deadline)
+                )
+            plans.append(Replan(case.id, case.version, projection, tuple(moves)))
+        return plans
+
+
 def _shift(calendar: WorkCalendar, old: dt.date | None, new: dt.date | None) -> int:
     """Working days from the old date to the new one, on the new calendar (0 when either
     side has no date)."""
@@ -353,21 +409,24 @@ def _shift(calendar: WorkCalendar, old: dt.date | None, new: dt.date | None) -> 
 def _record_moves(
     uow: Any, plans: list[Replan], written: set[int], cause: str, now: dt.datetime
 ) -> list[MovedDate]:
-    moved = []
-    for plan in plans:
-        if plan.case_id not in written:
-            continue
-        for move in plan.moved:
-            uow.cases.record_due_change(
-                plan.case_id,
-                move.old_due,
-                move.new_due,
-                move.shift,
-                cause,
-                now,
-                deadline=move.deadline,
-            )
-            moved.append(move)
+    """Record every deadline that moved in the cases written (one bulk insert)."""
+    moved = [move for plan in plans if plan.case_id in written for move in plan.moved]
+    uow.cases.record_due_changes(
+        [
+            {
+                "case_id": plan.case_id,
+                "deadline": move.deadline,
+                "old_due": move.old_due,
+                "new_due": move.new_due,
+                "shift_days": move.shift,
+                "cause": cause,
+                "at": now,
+            }
+            for plan in plans
+            if plan.case_id in written
+            for move in plan.moved
+        ]
+    )
     return moved
 
 
@@ -391,11 +450,13 @@ def recompute_open_cases(
     calendar: WorkCalendar,
     *,
     batch: int = RECOMPUTE_BATCH,
+    write_batch: int = WRITE_BATCH,
     between: Callable[[list[Replan]], None] | None = None,
 ) -> Recompute:
     """Replay every open case against `calendar` without holding a write lock while reading
     or computing: each batch is read in a read transaction, projected outside any
-    transaction, then written in one short write transaction with version checks. A case
+    transaction, then its changed cases are written in short write transactions (at most
+    `write_batch` cases each) with version checks. A case
     acted on in between is not overwritten (its action projected it, on the calendar then in
     force); it is re-read and planned again. `between` is called after a batch is planned and
     before it is written (tests use it to act on a case at exactly that moment).
@@ -403,35 +464,48 @@ def recompute_open_cases(
     The caller must not hold a transaction: the calendar change is committed first.
     """
     result = Recompute()
-    cache = ProjectionCache(calendar)
+    planner = HistoryPlanner(calendar)
     after = 0
     while True:
         with uow.read():
-            ids = uow.cases.open_ids(after=after, limit=batch)
-            if not ids:
-                break
-            stored = uow.cases.get_many(ids)
-        after = ids[-1]
-        result.cases += len(ids)
-        plans = plan_recompute(stored, calendar, cache)
-        while plans:
-            if between is not None:
-                between(plans)
-            with uow.write():
-                written = set(
-                    uow.cases.set_projections_if_version(
-                        [(p.case_id, p.version, p.projection) for p in plans]
-                    )
-                )
-                result.moved += _record_moves(uow, plans, written, cause, uow.now())
-            result.rewritten += len(written)
-            stale = [p.case_id for p in plans if p.case_id not in written]
-            if not stale:
-                break
-            result.retried += len(stale)
-            with uow.read():
-                plans = plan_recompute(uow.cases.get_many(stale), calendar, cache)
+            histories = uow.cases.open_histories(after=after, limit=batch)
+        if not histories:
+            break
+        after = histories[-1].id
+        result.cases += len(histories)
+        planned = planner.plan(histories)
+        for start in range(0, len(planned), write_batch):
+            _write_plans(uow, planner, planned[start : start + write_batch], cause, between, result)
     return result
+
+
+def _write_plans(
+    uow: Any,
+    planner: HistoryPlanner,
+    plans: list[Replan],
+    cause: str,
+    between: Callable[[list[Replan]], None] | None,
+    result: Recompute,
+) -> None:
+    """Write planned projections in one write transaction with version checks; the cases
+    acted on since they were read are read and planned again until none is left."""
+    while plans:
+        if between is not None:
+            between(plans)
+        with uow.write():
+            written = set(
+                uow.cases.set_projections_if_version(
+                    [(p.case_id, p.version, p.projection) for p in plans]
+                )
+            )
+            result.moved += _record_moves(uow, plans, written, cause, uow.now())
+        result.rewritten += len(written)
+        stale = [p.case_id for p in plans if p.case_id not in written]
+        if not stale:
+            return
+        result.retried += len(stale)
+        with uow.read():
+            plans = planner.plan(uow.cases.histories_of(stale))
 
 
 # -- reading --------------------------------------------------------------------------------

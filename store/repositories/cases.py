@@ -13,13 +13,20 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
+from sqlalchemy import JSON, Table, and_, bindparam, func, insert, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from domain.access import Role
-from domain.case import CLOSED_STATES, Case, CaseEvent, CaseEventType, Projection
+from domain.case import (
+    CLOSED_STATES,
+    PROJECTION_PAYLOAD_KEYS,
+    Case,
+    CaseEvent,
+    CaseEventType,
+    Projection,
+)
 from domain.clock import Deadline
 from domain.errors import NotFoundError
 from store.models import Agency, CaseCounter, CaseEventRow, CaseRow, DueChange, User
@@ -40,6 +47,55 @@ class StoredCase:
     assignee_id: int | None
     assignee: str | None
     projection: Projection
+
+
+#: the case row's projected columns a calendar change can alter, in `Projection`'s field order
+#: (`next_reminder_on` is left out: the sweep moves it, a calendar change is not told by it)
+COMPARED_COLUMNS: tuple[str, ...] = (
+    "state",
+    "outcome",
+    "concluded_on",
+    "applicant_type",
+    "due",
+    "clock",
+    "waiting_for",
+    "waiting_due",
+    "provisional",
+    "on_time",
+)
+
+
+class CaseHistory(NamedTuple):
+    """What a bulk recompute reads of one case: no aggregate, only what projecting and
+    comparing need. `stored` holds the row's `COMPARED_COLUMNS`; `history` one text per
+    event, in order: its type, its date and its payload's `PROJECTION_PAYLOAD_KEYS` (a JSON
+    array, null where absent), so two cases have equal histories exactly when their events
+    agree on everything `project()` reads, and telling them apart costs one string hash
+    (`steps()` turns a history back into steps for `case_for_projection`)."""
+
+    id: int
+    version: int
+    case_no: str
+    stored: tuple[Any, ...]
+    history: tuple[str, ...]
+
+    def steps(self) -> list[tuple[str, dt.date, dict[str, Any]]]:
+        """The history as (type, date, payload) steps for `case_for_projection`."""
+        steps = []
+        for text in self.history:
+            kind, on, keys = text.split(_SEPARATOR, 2)
+            payload = {
+                key: value
+                for key, value in zip(PROJECTION_PAYLOAD_KEYS, json.loads(keys), strict=True)
+                if value is not None
+            }
+            steps.append((kind, dt.date.fromisoformat(on), payload))
+        return steps
+
+
+# between an event's type, date and payload keys in a history text (in none of them: JSON
+# escapes control characters; types and ISO dates are plain)
+_SEPARATOR = "\x1f"
 
 
 def to_domain_event(row: Any) -> CaseEvent:
@@ -155,6 +211,102 @@ class CaseRepository:
             )
             for r in rows
         ]
+
+    # -- bulk recompute: histories, not aggregates ------------------------------------------
+
+    def open_histories(self, *, after: int = 0, limit: int) -> list[CaseHistory]:
+        """The next `limit` open cases after id `after` (keyset order), each with its row's
+        compared columns and its events reduced to what a projection reads; no JSON decoded
+        (a bulk recompute decodes one history per distinct history).
+
+        The id of the `limit`-th open case is looked up first, so both tables are then read
+        as ranges of their indexes (cases by id, events by (case_id, seq)) and merged: one
+        look-up per case costs several times more, and `id IN (SELECT … LIMIT n)` lets the
+        planner choose a full scan of the cases for a large batch."""
+        closed = [s.value for s in CLOSED_STATES]
+        cases, events = CaseRow.__table__, CaseEventRow.__table__
+        upto = self.session.execute(
+            select(cases.c.id)
+            .where(cases.c.state.not_in(closed), cases.c.id > after)
+            .order_by(cases.c.id)
+            .offset(limit - 1)
+            .limit(1)
+        ).scalar_one_or_none()
+        where = [cases.c.state.not_in(closed), cases.c.id > after, events.c.case_id > after]
+        if upto is not None:
+            where += [cases.c.id <= upto, events.c.case_id <= upto]
+        return self._histories(and_(*where))
+
+    def histories_of(self, ids: Sequence[int]) -> list[CaseHistory]:
+        """`open_histories` for given cases, open or not (a retry re-reads the cases acted on
+        between a batch's read and its write), in id order."""
+        found: list[CaseHistory] = []
+        for start in range(0, len(ids), CHUNK):
+            found += self._histories(self._among(CaseRow.__table__.c.id, ids[start : start + CHUNK]))
+        return sorted(found)
+
+    def _histories(self, where: Any) -> list[CaseHistory]:
+        cases, events = CaseRow.__table__, CaseEventRow.__table__
+        query = (
+            select(
+                cases.c.id,
+                cases.c.version,
+                cases.c.case_no,
+                *(cases.c[name] for name in COMPARED_COLUMNS),
+                self._event_text(),
+            )
+            .join_from(cases, events, events.c.case_id == cases.c.id)
+            .where(where)
+            .order_by(cases.c.id, events.c.seq)
+        )
+        found: list[CaseHistory] = []
+        append = found.append
+        current: Any = None
+        history: list[str] = []
+        last = 3 + len(COMPARED_COLUMNS)  # the event's text
+        for row in self._rows(query):
+            if current is None or row[0] != current[0]:
+                if current is not None:
+                    append(CaseHistory(*current, tuple(history)))
+                current = (row[0], row[1], row[2], tuple(row[3:last]))
+                history = []
+            history.append(row[last])
+        if current is not None:
+            append(CaseHistory(*current, tuple(history)))
+        return found
+
+    def _rows(self, query: Any) -> Iterable[Sequence[Any]]:
+        """Plain tuples: on PostgreSQL straight from the driver's cursor (a million rows pay
+        no result-row objects), on SQLite through the Core result (its dates are text that
+        SQLAlchemy's types turn into dates)."""
+        if self._sqlite:
+            return self.session.connection().execute(query).tuples()
+        compiled = query.compile(
+            dialect=self.session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+        )
+        cursor = self.session.connection().connection.driver_connection.cursor()
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()
+
+    def _event_text(self) -> Any:
+        """An event as one text built by the database: type, date and the payload's
+        `PROJECTION_PAYLOAD_KEYS` as a JSON array (short, instead of the whole payload). On
+        SQLite one `json_extract` of all paths (one parse of the payload); on PostgreSQL each
+        key's JSON text, concatenated (cheaper on jsonb than building an array)."""
+        if self._sqlite:
+            paths = ", ".join(f"'$.{key}'" for key in PROJECTION_PAYLOAD_KEYS)
+            return literal_column(
+                "case_events.type || char(31) || case_events.\"on\" || char(31) || "
+                f"json_extract(case_events.payload, {paths})"
+            )
+        values = ", ',', ".join(
+            f"coalesce((case_events.payload -> '{key}')::text, 'null')"
+            for key in PROJECTION_PAYLOAD_KEYS
+        )
+        return literal_column(
+            "concat(case_events.type, chr(31), to_char(case_events.\"on\", 'YYYY-MM-DD'), "
+            f"chr(31), '[', {values}, ']')"
+        )
 
     def open_ids(self, *, after: int = 0, limit: int | None = None) -> list[int]:
         """Ids of open cases in id order; `after` and `limit` page through them (keyset)."""
@@ -343,21 +495,48 @@ class CaseRepository:
     ) -> list[int]:
         """Write projections only where the case is still at the version they were computed
         from; returns the ids written. The others changed meanwhile: their own action
-        projected them, and the caller re-reads them. The versions are read under row locks
-        (PostgreSQL; SQLite's BEGIN IMMEDIATE holds the whole database), so nothing changes
-        between the check and the write."""
+        projected them, and the caller re-reads them.
+
+        PostgreSQL: one `UPDATE … FROM unnest(arrays) … WHERE version = expected RETURNING id`
+        per call. A row a concurrent transaction is changing is waited for and its version
+        checked again on the committed row (READ COMMITTED re-evaluates the condition), so
+        nothing changes between the check and the write. SQLite: the versions are read, then
+        one executemany UPDATE still checking the version (BEGIN IMMEDIATE holds the whole
+        database meanwhile)."""
+        if not changes:
+            return []
+        if not self._sqlite:
+            return self._update_projections_pg(changes)
         current: dict[int, int] = {}
         ids = [case_id for case_id, _, _ in changes]
         for start in range(0, len(ids), CHUNK):
             query = select(CaseRow.id, CaseRow.version).where(
                 self._among(CaseRow.id, ids[start : start + CHUNK])
             )
-            if not self._sqlite:
-                query = query.with_for_update()
             current.update(self.session.execute(query).tuples().all())
         fresh = [(i, v, p) for i, v, p in changes if current.get(i) == v]
         self._write_projections(fresh)
         return [case_id for case_id, _, _ in fresh]
+
+    def _update_projections_pg(self, changes: Sequence[tuple[int, int, Projection]]) -> list[int]:
+        """One UPDATE for all `changes`, the new values bound as one array per column."""
+        table = CaseRow.__table__
+        names = list(changes[0][2].as_dict())
+        columns = [[case_id for case_id, _, _ in changes], [v for _, v, _ in changes]]
+        columns += [[getattr(p, name) for _, _, p in changes] for name in names]
+        types = ["integer", "integer"] + [
+            table.c[name].type.compile(dialect=self.session.get_bind().dialect) for name in names
+        ]
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        assignments = ", ".join(f'"{name}" = u."{name}"' for name in names)
+        aliases = ", ".join(f'"{name}"' for name in ["p_id", "p_version", *names])
+        cursor = self.session.connection().connection.driver_connection.cursor()
+        cursor.execute(
+            f"UPDATE cases AS c SET {assignments} FROM unnest({arrays}) AS u({aliases})"
+            " WHERE c.id = u.p_id AND c.version = u.p_version RETURNING c.id",
+            columns,
+        )
+        return [row[0] for row in cursor.fetchall()]
 
     def _write_projections(self, changes: Sequence[tuple[int, int | None, Projection]]) -> None:
         """One executemany UPDATE per call (a pipeline on psycopg), not a statement each."""
@@ -380,6 +559,21 @@ class CaseRepository:
                 for case_id, version, projection in changes
             ],
         )
+
+    def record_due_changes(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Many moved deadlines at once (a bulk recompute's batch): each row has `case_id`,
+        `deadline`, `old_due`, `new_due`, `shift_days`, `cause` and `at`. COPY on PostgreSQL,
+        one executemany INSERT on SQLite; what `record_due_change` writes, row for row."""
+        if not rows:
+            return
+        values = [
+            {**row, "deadline": Deadline(row["deadline"]).value, "cause": row["cause"][:200]}
+            for row in rows
+        ]
+        if self._sqlite:
+            self.session.execute(insert(DueChange.__table__), values)
+        else:
+            self._copy(DueChange.__table__, values)
 
     def record_due_change(
         self,

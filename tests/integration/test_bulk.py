@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from domain.calendar import CalendarEntry, EntryKind, EntrySource
 from domain.case import CaseEventType as E
+from domain.case import Projection, project
+from domain.clock import deadline_moves
 from formats.ledger import LedgerError
 from services import ledger
 from services.calendar_service import plan_recompute, recompute_open_cases, replay_open_cases
@@ -207,3 +209,69 @@ def test_a_case_acted_on_between_read_and_write_keeps_its_action(engine: Engine)
     with work.read():
         stale = plan_recompute(work.cases.get_many(work.cases.open_ids()), calendar)
     assert stale == []
+
+
+# -- the bulk recompute's own write paths -----------------------------------------------------
+
+
+def test_the_batched_recompute_writes_what_the_full_aggregates_project(engine: Engine) -> None:
+    """The recompute reads reduced histories and writes with its own statements (PostgreSQL:
+    one UPDATE … FROM unnest per write, COPY for the moves): every row must end up with what
+    `project()` gives the full aggregate, and every move recorded with its dates and shift."""
+    numbers = _open_cases(engine, 30)
+    act(engine, numbers[2], E.EXTENSION_REQUESTED, "wang", on=TODAY, workdays=10, reason="复杂")
+    act(engine, numbers[3], E.ASSIGNED, "liu", assignee="wang")
+    calendar = _new_calendar(engine)
+    work = uow(engine)
+    with work.read():
+        before = work.cases.get_many(work.cases.open_ids())
+    expected = {s.id: project(s.case, calendar) for s in before}
+    expected_moves = sorted(
+        (s.id, m.deadline.value, m.old, m.new, calendar.workdays_between(m.old, m.new).count)
+        for s in before
+        for m in deadline_moves(s.projection, expected[s.id])
+    )
+    assert expected_moves  # the new holiday moves running and waiting deadlines
+
+    done = recompute_open_cases(uow(engine), "测试", calendar, batch=7, write_batch=3)
+
+    with Session(engine) as session:
+        rows = session.execute(select(CaseRow).where(CaseRow.id.in_(expected))).scalars().all()
+        written = {
+            r.id: tuple(getattr(r, name) for name in [*PROJECTED, "next_reminder_on"]) for r in rows
+        }
+        moves = sorted(
+            (c.case_id, c.deadline, c.old_due, c.new_due, c.shift_days)
+            for c in session.execute(select(DueChange)).scalars()
+        )
+        causes = set(session.execute(select(DueChange.cause)).scalars())
+    assert written == {i: tuple(p.as_dict().values()) for i, p in expected.items()}
+    assert moves == expected_moves and causes == {"测试"}
+    assert done.rewritten == len({m[0] for m in expected_moves}) and done.retried == 0
+
+
+def test_a_projection_is_written_only_at_the_version_it_was_computed_from(engine: Engine) -> None:
+    """The version check of the bulk write, on its own: a stale version writes nothing, a
+    current one writes every projected column exactly (dates, flags and nulls)."""
+    first, second = _open_cases(engine, 2)
+    work = uow(engine)
+    with work.read():
+        stored = {s.case.case_no: s for s in work.cases.get_many(work.cases.open_ids())}
+    fresh, stale = stored[first], stored[second]
+    act(engine, second, E.ASSIGNED, "liu", assignee="wang")  # one more event
+    wanted = Projection(
+        state="in_progress", outcome=None, concluded_on=None, applicant_type="business",
+        due=D(2027, 1, 4), clock="running", waiting_for="consultation",
+        waiting_due=D(2026, 12, 31), provisional=True, on_time=False,
+        next_reminder_on=D(2026, 12, 1),
+    )  # fmt: skip
+    with work.write():
+        written = work.cases.set_projections_if_version(
+            [(fresh.id, fresh.version, wanted), (stale.id, stale.version, wanted)]
+        )
+    assert written == [fresh.id]
+    with Session(engine) as session:
+        rows = {r.id: r for r in session.execute(select(CaseRow)).scalars()}
+    assert {name: getattr(rows[fresh.id], name) for name in wanted.as_dict()} == wanted.as_dict()
+    assert (rows[stale.id].due, rows[stale.id].version) == (stale.projection.due, stale.version + 1)
+    assert rows[fresh.id].version == fresh.version  # a calendar change adds no event

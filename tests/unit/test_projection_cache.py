@@ -14,7 +14,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.case import Case, CaseEventType, ProjectionCache, project, register
+from domain.case import (
+    PROJECTION_PAYLOAD_KEYS,
+    Case,
+    CaseEventType,
+    ProjectionCache,
+    case_for_projection,
+    project,
+    register,
+)
 from domain.errors import DomainError
 from tests.unit.test_case import CAL, CLERK, HEAD, SUPERVISOR, form
 
@@ -73,6 +81,18 @@ def test_cached_projection_equals_the_direct_one(cases: list[Case]) -> None:
     for case in cases:
         assert cache.project(case) == project(case, CAL)
     assert len(cache) <= len(cases)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_a_history_stripped_to_the_projections_keys_projects_the_same(case: Case) -> None:
+    """What a bulk recompute loads (type, date and `PROJECTION_PAYLOAD_KEYS` of each event)
+    is all `project()` reads: a key it missed would make some history project differently."""
+    steps = [
+        (e.type.value, e.on, {k: e.payload[k] for k in PROJECTION_PAYLOAD_KEYS if e.payload.get(k) is not None})
+        for e in case.events
+    ]
+    assert project(case_for_projection(steps), CAL) == project(case, CAL)
 
 
 def test_cases_with_the_same_history_share_one_computation() -> None:
@@ -135,3 +155,15 @@ def test_the_agencys_supplement_period_is_part_of_the_key() -> None:
         cases.append(case)
     cache = ProjectionCache(CAL)
     assert [cache.project(c) for c in cases] == [project(c, CAL) for c in cases]
+
+
+def test_an_empty_cache_passed_in_is_the_one_filled() -> None:
+    """A bulk recompute passes one cache to every batch; an empty cache is falsy (it has a
+    length), so `plan_recompute` must not replace it with a fresh one on the first batch."""
+    from services.calendar_service import plan_recompute
+
+    case, _ = register(form(received_on=DAYS[0]), CLERK, _at(DAYS[0]), D(2026, 12, 31))
+    stored = dataclasses.make_dataclass("Stored", ["id", "version", "case", "projection"])
+    cache = ProjectionCache(CAL)
+    plan_recompute([stored(1, 1, case, project(case, CAL))], CAL, cache)
+    assert len(cache) == 1
