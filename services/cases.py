@@ -253,6 +253,7 @@ class CaseFilter:
     state: str | None = None  # a CaseState value, or "open" / "closed"
     due_within: int | None = None  # working days from today
     overdue: bool = False
+    unassigned: bool = False
     search: str | None = None  # case number, applicant, ID number or content contains this
     received_from: dt.date | None = None
     received_to: dt.date | None = None
@@ -343,6 +344,7 @@ def list_cases_in(
         state=_state_code(flt.state),
         due_by=due_by,
         overdue_on=today if flt.overdue else None,
+        unassigned=flt.unassigned,
         search=(flt.search or "").strip() or None,
         received_from=flt.received_from,
         received_to=flt.received_to,

@@ -40,43 +40,73 @@ def queue_page(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> Qu
     first page is the most requested one, and each transaction is a connection checkout."""
     with uow.read():
         rows = list_cases_in(uow, flt, actor=actor, today=today)
-        boundary = uow.calendar.load().add_workdays(today, AT_RISK_WORKDAYS).day
+        boundary = _at_risk_by(uow, today)
         unread = uow.reminders.unread_count(actor.name)
+    return QueuePage(_coloured(rows, boundary), unread)
+
+
+def _at_risk_by(uow: Any, today: dt.date) -> dt.date:
+    """The last day that is still amber: `AT_RISK_WORKDAYS` working days after today."""
+    return uow.calendar.load().add_workdays(today, AT_RISK_WORKDAYS).day
+
+
+def _coloured(rows: list[dict[str, Any]], boundary: dt.date) -> list[dict[str, Any]]:
+    """Each open row's colour (`domain.queue.urgency`); closed rows have none."""
     for row in rows:
         due = dt.date.fromisoformat(row["due"]) if row["due"] else None
         open_case = row["concluded_on"] is None
         row["urgency"] = urgency(due, row["overdue"], boundary) if open_case else None
-    return QueuePage(rows, unread)
+    return rows
+
+
+#: How many overdue and unassigned cases the dashboard lists, most urgent first; its counts
+#: and bars cover every open case (they are counted by the database, not from these lists).
+BOARD_LIST = 100
 
 
 @dataclass
 class Dashboard:
     by_assignee: list[dict[str, Any]] = field(default_factory=list)
     by_agency: list[dict[str, Any]] = field(default_factory=list)
-    unassigned: list[dict[str, Any]] = field(default_factory=list)
-    overdue: list[dict[str, Any]] = field(default_factory=list)
+    unassigned: list[dict[str, Any]] = field(default_factory=list)  # the most urgent BOARD_LIST
+    overdue: list[dict[str, Any]] = field(default_factory=list)  # the most urgent BOARD_LIST
     extension_requests: list[dict[str, Any]] = field(default_factory=list)
     on_time: list[dict[str, Any]] = field(default_factory=list)
+    unassigned_total: int = 0
+    overdue_total: int = 0
 
 
-def dashboard(uow: Any, *, actor: Actor, today: dt.date) -> Dashboard:
-    """Supervisors' and office heads' overview of the agencies they see."""
+def dashboard(uow: Any, *, actor: Actor, today: dt.date, listed: int = BOARD_LIST) -> Dashboard:
+    """Supervisors' and office heads' overview of the agencies they see, in one transaction:
+    the counts from one grouped query, the lists (`listed` cases each) from the queue's own
+    listing."""
     require_role(actor, SUPERVISING_ROLES, "查看督办看板")
-    rows = queue(uow, CaseFilter(state="open"), actor=actor, today=today)
+    board = Dashboard()
+    with uow.read():
+        ids = _visible_ids(uow, actor)
+        boundary = _at_risk_by(uow, today)
+        counts = uow.queries.open_counts(ids, today, boundary)
+        for flt in (CaseFilter(state="open", overdue=True, limit=listed),
+                    CaseFilter(state="open", unassigned=True, limit=listed)):
+            rows = _coloured(list_cases_in(uow, flt, actor=actor, today=today), boundary)
+            if flt.overdue:
+                board.overdue = rows
+            else:
+                board.unassigned = rows
+        board.extension_requests = uow.queries.pending_extensions(ids)
+        rates = uow.queries.on_time_by_agency(
+            ids, dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
+        )
     per_person: dict[str, Counter[str]] = {}
     per_agency: dict[str, Counter[str]] = {}
-    board = Dashboard()
-    for row in rows:
-        person = row["assignee"] or "（未分派）"
-        for bucket, key in ((per_person, person), (per_agency, row["agency"])):
-            counts = bucket.setdefault(key, Counter())
-            counts["open"] += 1
-            if row["urgency"]:
-                counts[row["urgency"]] += 1
-        if row["assignee"] is None:
-            board.unassigned.append(row)
-        if row["urgency"] == "overdue":
-            board.overdue.append(row)
+    for group in counts:
+        person = group["assignee"] or "（未分派）"
+        figures = {k: group[k] for k in ("open", "overdue", "at_risk")}
+        for bucket, key in ((per_person, person), (per_agency, group["agency"])):
+            bucket.setdefault(key, Counter()).update(figures)
+        board.overdue_total += group["overdue"]
+        if group["assignee"] is None:
+            board.unassigned_total += group["open"]
     board.by_assignee = [
         {"name": k, "open": c["open"], "overdue": c["overdue"], "at_risk": c["at_risk"]}
         for k, c in sorted(per_person.items(), key=lambda kv: (-kv[1]["overdue"], kv[0]))
@@ -85,12 +115,6 @@ def dashboard(uow: Any, *, actor: Actor, today: dt.date) -> Dashboard:
         {"name": k, "open": c["open"], "overdue": c["overdue"], "at_risk": c["at_risk"]}
         for k, c in sorted(per_agency.items())
     ]
-    with uow.read():
-        ids = _visible_ids(uow, actor)
-        board.extension_requests = uow.queries.pending_extensions(ids)
-        rates = uow.queries.on_time_by_agency(
-            ids, dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
-        )
     for rate in rates:
         rate["rate"] = round(100 * rate["on_time"] / rate["concluded"], 1) if rate["concluded"] else None
     board.on_time = rates

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from domain.case import CLOSED_STATES, due_by, is_open_case, overdue_on
@@ -29,6 +29,7 @@ class CaseQuery:
     state: str | None = None  # a CaseState value, or "open" / "closed"
     due_by: dt.date | None = None
     overdue_on: dt.date | None = None
+    unassigned: bool = False
     search: str | None = None  # in the case number, applicant, ID number or content
     received_from: dt.date | None = None
     received_to: dt.date | None = None
@@ -73,6 +74,11 @@ class Queries:
 
     def list_cases(self, query: CaseQuery) -> list[dict[str, Any]]:
         return list_cases(self.session, query)
+
+    def open_counts(
+        self, agency_ids: list[int] | None, today: dt.date, at_risk_by: dt.date
+    ) -> list[dict[str, Any]]:
+        return open_counts(self.session, agency_ids, today, at_risk_by)
 
     def case_row(self, case_id: int) -> dict[str, Any]:
         return case_row(self.session, case_id)
@@ -173,6 +179,8 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
         stmt = stmt.where(CaseRow.agency_id.in_(query.agency_ids))
     if query.assignee_id is not None:
         stmt = stmt.where(CaseRow.assignee_id == query.assignee_id)
+    if query.unassigned:
+        stmt = stmt.where(CaseRow.assignee_id.is_(None))
     # whether the state filter leaves only open or only closed cases: then "open before
     # closed" orders nothing, and is left out so the sort matches the index
     one_side = query.state is not None or query.due_by is not None or query.overdue_on is not None
@@ -215,6 +223,37 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
         stmt = stmt.offset(query.offset)
     # Core execution: the rows are plain tuples, the ORM has nothing to add to them
     return [_listed_dict(row) for row in session.connection().execute(stmt)]
+
+
+def open_counts(
+    session: Session, agency_ids: list[int] | None, today: dt.date, at_risk_by: dt.date
+) -> list[dict[str, Any]]:
+    """Open cases per (agency, assignee): how many, how many overdue on `today`, and how many
+    not overdue but due by `at_risk_by` — the dashboard's bars, counted by the database
+    instead of read row by row (a region holds hundreds of thousands of open cases). Overdue
+    is `domain.case.overdue_on`, compiled; the amber rule is `domain.queue.urgency`'s."""
+    overdue = compile_predicate(overdue_on(today))
+    at_risk = and_(not_(overdue), CaseRow.due <= at_risk_by)
+    assignee = _ASSIGNEE
+    stmt = (
+        select(
+            Agency.code,
+            assignee.username,
+            func.count(),
+            func.sum(case((overdue, 1), else_=0)),
+            func.sum(case((at_risk, 1), else_=0)),
+        )
+        .join(Agency, Agency.id == CaseRow.agency_id)
+        .outerjoin(assignee, assignee.id == CaseRow.assignee_id)
+        .where(compile_predicate(is_open_case()))
+        .group_by(Agency.code, assignee.username)
+    )
+    if agency_ids is not None:
+        stmt = stmt.where(CaseRow.agency_id.in_(agency_ids))
+    return [
+        {"agency": code, "assignee": name, "open": n, "overdue": int(late or 0), "at_risk": int(soon or 0)}
+        for code, name, n, late, soon in session.connection().execute(stmt)
+    ]
 
 
 def case_row(session: Session, case_id: int) -> dict[str, Any]:

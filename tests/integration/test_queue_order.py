@@ -10,6 +10,7 @@ there; the expected order is computed here in Python from the rule, not from the
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import ops
@@ -153,3 +154,49 @@ def test_the_caseworker_queue_is_read_from_the_index_in_order(
             )
             assert "ix_cases_open_queue" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
+
+
+def test_the_dashboard_counts_what_the_queue_colours(engine: Engine, cases: list[dict[str, Any]]) -> None:
+    """The dashboard's bars are counted by one grouped query and its lists are cut at
+    BOARD_LIST: both must say what colouring every open row of the queue says, on both
+    databases (overdue before 11-20, amber up to Wed 11-25, the 3rd working day after)."""
+    ops.add_user(engine, "boss", "区领导", "supervisor", "lixia")
+    uow, boss = SqlUnitOfWork(engine), ops.who(engine, "boss")
+    every = dashboard.queue(uow, CaseFilter(state="open", limit=1000), actor=boss, today=TODAY)
+    assert len(every) == sum(r["state"] in OPEN for r in cases)
+    expected: dict[tuple[str, str], Counter[str]] = {}
+    for row in every:
+        for key in (("person", row["assignee"] or "（未分派）"), ("agency", row["agency"])):
+            expected.setdefault(key, Counter())["open"] += 1
+            if row["urgency"]:
+                expected[key][row["urgency"]] += 1
+    # the colours themselves, by hand: overdue before today, amber from today to 11-25
+    for row in every:
+        due = D.fromisoformat(row["due"]) if row["due"] else None
+        assert row["urgency"] == (
+            None if due is None else "overdue" if due < TODAY else "at_risk" if due <= D(2026, 11, 25) else None
+        ), row
+
+    board = dashboard.dashboard(uow, actor=boss, today=TODAY)
+    got = {("person", r["name"]): r for r in board.by_assignee} | {("agency", r["name"]): r for r in board.by_agency}
+    assert set(got) == set(expected)
+    for key, counts in expected.items():
+        assert (got[key]["open"], got[key]["overdue"], got[key]["at_risk"]) == (
+            counts["open"], counts["overdue"], counts["at_risk"]
+        ), key
+    overdue = [r["case_no"] for r in every if r["urgency"] == "overdue"]
+    unassigned = [r["case_no"] for r in every if r["assignee"] is None]
+    assert board.overdue_total == len(overdue) > 0 and board.unassigned_total == len(unassigned) > 0
+    assert [r["case_no"] for r in board.overdue] == overdue[: dashboard.BOARD_LIST]
+    assert [r["case_no"] for r in board.unassigned] == unassigned[: dashboard.BOARD_LIST]
+
+
+def test_the_dashboard_lists_only_the_most_urgent(engine: Engine, cases: list[dict[str, Any]]) -> None:
+    """With more overdue cases than it lists, the dashboard lists the first ones in queue
+    order and still counts them all."""
+    ops.add_user(engine, "boss", "区领导", "supervisor", "lixia")
+    uow, boss = SqlUnitOfWork(engine), ops.who(engine, "boss")
+    every = dashboard.queue(uow, CaseFilter(state="open", overdue=True), actor=boss, today=TODAY)
+    board = dashboard.dashboard(uow, actor=boss, today=TODAY, listed=3)
+    assert len(every) > 3 and board.overdue_total == len(every)
+    assert [r["case_no"] for r in board.overdue] == [r["case_no"] for r in every[:3]]
