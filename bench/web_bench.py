@@ -11,8 +11,8 @@ third concluded), written in batches with their `registered` events (COPY on Pos
 bulk INSERTs on SQLite), projected as the services would (due = received + 20 working days
 on the bundled calendar). Then `ogi serve --workers N` (default 2) serves the app from
 processes of its own on a free loopback port, as an operator runs it. Each client signs in
-as a caseworker of its own agency and requests, in turn, its queue page (`/queue`, the 200
-most urgent open cases) and `GET /api/v1/cases?state=open&limit=100`: W untimed rounds
+as a caseworker of its own agency and requests, in turn, its queue page (`/queue`, the first
+page: the 50 most urgent open cases) and `GET /api/v1/cases?state=open&limit=100`: W untimed rounds
 first (templates compiled, statements prepared), then R timed ones. Latencies are per
 request, wall clock, reported as p50/p95/max, with the load average of the machine.
 """
