@@ -25,8 +25,6 @@ import http.cookiejar
 import json
 import os
 import random
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +40,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select
 
 from bench.databases import postgres_engine, postgres_unreachable, sqlite_engine
+from deploy.topology import free_port, stop_group
 from domain.access import SYSTEM
 from services import auth, directory
 from services.setup import initialise
@@ -176,9 +175,7 @@ def serve(url: str, workers: int, log: Any) -> tuple[str, subprocess.Popen[bytes
     """`ogi serve --workers N` on a free loopback port, as an operator runs it, in processes of
     its own: clients in the server's process would share its interpreter lock and be measured
     as server time. Returns the base URL and the process (its workers are its children)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = dict(os.environ, OGI_DATABASE_URL=url, OGI_TODAY=TODAY.isoformat(), OGI_SECRET_KEY="bench")
     command = [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), "--no-scheduler"]
@@ -195,23 +192,12 @@ def serve(url: str, workers: int, log: Any) -> tuple[str, subprocess.Popen[bytes
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         if time.monotonic() > deadline:
-            stop(process)
+            stop_group(process)
             raise RuntimeError(f"ogi serve did not answer within 120 s; see {log.name}")
         time.sleep(0.2)
     if workers > 1:  # every worker must be up before timing: one slow import would be measured
         time.sleep(2)
     return base, process
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server and its workers (their own process group, started above)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def percentiles(values: list[float]) -> str:
@@ -273,7 +259,7 @@ def run_one(label: str, engine: Engine, url: str, args: argparse.Namespace) -> N
         if refused:
             print(f"  intake refused: {len(refused)} of {intake}, e.g. {refused[0]}")
     finally:
-        stop(server)
+        stop_group(server)
     os.unlink(log.name)
 
 

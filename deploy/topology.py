@@ -68,10 +68,35 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str,
     raise TopologyError(f"等待超时（{timeout:.0f} 秒）：{what}\n{tail(log) if log else ''}")
 
 
+def stop_group(popen: subprocess.Popen[Any], grace: float = 20) -> None:
+    """End a process started in its own session, and every process in its group: SIGTERM,
+    then SIGKILL after `grace` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
+        if popen.poll() is not None:
+            return
+        try:
+            os.killpg(popen.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            popen.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def database_url(admin_url: str, name: str) -> str:
     """The URL of database `name` on the server of `admin_url`."""
     parts = urllib.parse.urlsplit(admin_url)
     return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        listing = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in listing.split()]
 
 
 @dataclass
@@ -91,22 +116,13 @@ class Process:
 
     def children(self) -> list[int]:
         """The process ids of its direct children (uvicorn's worker processes, say)."""
-        try:
-            listing = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(pid) for pid in listing.split()]
+        return _children(self.pid)
 
     def descendants(self) -> list[int]:
         """Children, their children and so on."""
         found, frontier = [], [self.pid]
         while frontier:
-            pid = frontier.pop()
-            try:
-                listing = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-            except OSError:
-                continue
-            children = [int(child) for child in listing.split()]
+            children = _children(frontier.pop())
             found.extend(children)
             frontier.extend(children)
         return found
@@ -153,18 +169,7 @@ class Stack:
     @staticmethod
     def stop(process: Process, grace: float = 20) -> None:
         """SIGTERM the process group, SIGKILL it after `grace` seconds."""
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
-            if process.popen.poll() is not None:
-                return
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                process.popen.wait(wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        stop_group(process.popen, grace)
 
     @staticmethod
     def kill(process: Process) -> list[int]:

@@ -344,15 +344,8 @@ def plan_recompute(
             stored.projection
         ):
             continue
-        moves = []
-        for move in deadline_moves(stored.projection, projection):
-            pair = (move.old, move.new)
-            if pair not in shifts:
-                shifts[pair] = _shift(calendar, move.old, move.new)
-            moves.append(
-                MovedDate(stored.case.case_no, move.old, move.new, shifts[pair], move.deadline)
-            )
-        plans.append(Replan(stored.id, stored.version, projection, tuple(moves)))
+        moves = _moves(stored.case.case_no, stored.projection, projection, calendar, shifts)
+        plans.append(Replan(stored.id, stored.version, projection, moves))
     return plans
 
 
@@ -385,17 +378,28 @@ class HistoryPlanner:
             projection, compared = found
             if compared == case.stored:
                 continue
-            before = Projection(*case.stored)
-            moves = []
-            for move in deadline_moves(before, projection):
-                pair = (move.old, move.new)
-                if pair not in self._shifts:
-                    self._shifts[pair] = _shift(self.calendar, move.old, move.new)
-                moves.append(
-                    MovedDate(case.case_no, move.old, move.new, self._shifts[pair], move.deadline)
-                )
-            plans.append(Replan(case.id, case.version, projection, tuple(moves)))
+            moves = _moves(case.case_no, Projection(*case.stored), projection, self.calendar,
+                           self._shifts)
+            plans.append(Replan(case.id, case.version, projection, moves))
         return plans
+
+
+def _moves(
+    case_no: str,
+    before: Projection,
+    after: Projection,
+    calendar: WorkCalendar,
+    shifts: dict[tuple[dt.date | None, dt.date | None], int],
+) -> tuple[MovedDate, ...]:
+    """The deadlines that moved from `before` to `after`, each with its shift in working days
+    (counted once per (old, new) pair in `shifts`: many cases move the same way)."""
+    moves = []
+    for move in deadline_moves(before, after):
+        pair = (move.old, move.new)
+        if pair not in shifts:
+            shifts[pair] = _shift(calendar, move.old, move.new)
+        moves.append(MovedDate(case_no, move.old, move.new, shifts[pair], move.deadline))
+    return tuple(moves)
 
 
 def _shift(calendar: WorkCalendar, old: dt.date | None, new: dt.date | None) -> int:
@@ -410,11 +414,11 @@ def _record_moves(
     uow: Any, plans: list[Replan], written: set[int], cause: str, now: dt.datetime
 ) -> list[MovedDate]:
     """Record every deadline that moved in the cases written (one bulk insert)."""
-    moved = [move for plan in plans if plan.case_id in written for move in plan.moved]
+    moved = [(plan.case_id, move) for plan in plans if plan.case_id in written for move in plan.moved]
     uow.cases.record_due_changes(
         [
             {
-                "case_id": plan.case_id,
+                "case_id": case_id,
                 "deadline": move.deadline,
                 "old_due": move.old_due,
                 "new_due": move.new_due,
@@ -422,12 +426,10 @@ def _record_moves(
                 "cause": cause,
                 "at": now,
             }
-            for plan in plans
-            if plan.case_id in written
-            for move in plan.moved
+            for case_id, move in moved
         ]
     )
-    return moved
+    return [move for _, move in moved]
 
 
 @dataclass

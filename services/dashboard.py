@@ -86,13 +86,11 @@ def dashboard(uow: Any, *, actor: Actor, today: dt.date, listed: int = BOARD_LIS
         ids = _visible_ids(uow, actor)
         boundary = _at_risk_by(uow, today)
         counts = uow.queries.open_counts(ids, today, boundary)
-        for flt in (CaseFilter(state="open", overdue=True, limit=listed),
-                    CaseFilter(state="open", unassigned=True, limit=listed)):
-            rows = _coloured(list_cases_in(uow, flt, actor=actor, today=today), boundary)
-            if flt.overdue:
-                board.overdue = rows
-            else:
-                board.unassigned = rows
+        board.overdue, board.unassigned = (
+            _coloured(list_cases_in(uow, flt, actor=actor, today=today), boundary)
+            for flt in (CaseFilter(state="open", overdue=True, limit=listed),
+                        CaseFilter(state="open", unassigned=True, limit=listed))
+        )
         board.extension_requests = uow.queries.pending_extensions(ids)
         rates = uow.queries.on_time_by_agency(
             ids, dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)

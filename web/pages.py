@@ -218,9 +218,8 @@ def queue_page(
 
 def _queue_url(filters: dict[str, Any], page: int) -> str:
     """The queue with the same filters on another page."""
+    # "" is kept: state="" means all states, leaving it out would mean the default (open)
     kept = {k: ("true" if v is True else v) for k, v in filters.items() if v not in (None, False)}
-    if filters["state"] == "":
-        kept["state"] = ""
     return "/queue?" + urlencode({**kept, "page": page})
 
 

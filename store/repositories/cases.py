@@ -563,7 +563,7 @@ class CaseRepository:
     def record_due_changes(self, rows: Sequence[dict[str, Any]]) -> None:
         """Many moved deadlines at once (a bulk recompute's batch): each row has `case_id`,
         `deadline`, `old_due`, `new_due`, `shift_days`, `cause` and `at`. COPY on PostgreSQL,
-        one executemany INSERT on SQLite; what `record_due_change` writes, row for row."""
+        one executemany INSERT on SQLite."""
         if not rows:
             return
         values = [
@@ -574,27 +574,3 @@ class CaseRepository:
             self.session.execute(insert(DueChange.__table__), values)
         else:
             self._copy(DueChange.__table__, values)
-
-    def record_due_change(
-        self,
-        case_id: int,
-        old_due: dt.date | None,
-        new_due: dt.date | None,
-        shift: int,
-        cause: str,
-        at: dt.datetime,
-        *,
-        deadline: Deadline = Deadline.ANSWER,
-    ) -> None:
-        """A deadline moved by a calendar change: kept so the assignee can be told."""
-        self.session.add(
-            DueChange(
-                case_id=case_id,
-                deadline=Deadline(deadline).value,
-                old_due=old_due,
-                new_due=new_due,
-                shift_days=shift,
-                cause=cause[:200],
-                at=at,
-            )
-        )

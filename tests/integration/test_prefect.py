@@ -19,15 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ import pytest
 from conftest import USERS, pg_schema, pg_url
 from sqlalchemy import Engine, text
 
+from deploy.topology import free_port, stop_group, tail, wait_until
 from flows.schedule import SCHEDULES
 from services.cases import NewCase
 from services.setup import initialise
@@ -54,39 +53,6 @@ RUN_TIMEOUT = 120
 FINAL_STATES = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 RETRYABLE = {429, 502, 503}
 API_RETRY_SECONDS = 60
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str,
-             details: Callable[[], str] = str, every: float = 0.5) -> Any:
-    """Poll `condition` until it returns something truthy; after `timeout` seconds fail,
-    naming `what` and adding `details()` (a log's last lines)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(every)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}\n{details()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """End a process started in its own session, and every process it started."""
-    if process.poll() is not None:
-        return
-    for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
 # -- the Prefect server ------------------------------------------------------------------------
@@ -118,12 +84,6 @@ class PrefectServer:
                     raise
             time.sleep(pause)
             pause = min(pause * 2, 5)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def healthy(api_url: str) -> bool:
@@ -163,12 +123,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
             env=server.env, cwd=home, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
-        wait_for(lambda: process.poll() is not None or healthy(server.api_url),
-                 SERVER_START_TIMEOUT, "the Prefect server", lambda: tail(server.log))
+        wait_until(lambda: process.poll() is not None or healthy(server.api_url),
+                   SERVER_START_TIMEOUT, "the Prefect server", server.log)
         assert process.poll() is None, f"the Prefect server stopped:\n{tail(server.log)}"
         yield server
     finally:
-        stop(process)
+        stop_group(process)
 
 
 # -- ogi as the operator runs it ---------------------------------------------------------------
@@ -231,7 +191,7 @@ def run_deployment(server: PrefectServer, name: str, parameters: dict[str, Any],
         current = server.api("GET", f"/flow_runs/{run['id']}")
         return current if current["state"]["type"] in FINAL_STATES else None
 
-    done = wait_for(finished, RUN_TIMEOUT, f"the run of {name}", lambda: tail(worker_log))
+    done = wait_until(finished, RUN_TIMEOUT, f"the run of {name}", worker_log)
     assert done["state"]["type"] == "COMPLETED", (
         f"{done['state']['type']}: {done['state'].get('message')}\n{tail(worker_log)}"
     )
@@ -298,7 +258,7 @@ def test_the_sweep_runs_through_a_prefect_worker_exactly_once(
         assert (second["kind"], second["error"], second["counts"]["sent"]) == ("sweep", "", 0)
         assert second["finished_at"] is not None
     finally:
-        stop(worker)
+        stop_group(worker)
 
 
 def test_the_scaled_mode_commands_refuse_under_the_embedded_scheduler(tmp_path: Path) -> None:
