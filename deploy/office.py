@@ -10,6 +10,7 @@ lost write from a refused one.
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import random
 import re
 import secrets
@@ -107,7 +108,9 @@ def guarded(action: Callable[[], Reply]) -> Outcome:
     """An API call as a client sees it: an answer, or the error of a dropped connection."""
     try:
         reply = action()
-    except OSError as exc:
+    except (OSError, http.client.HTTPException) as exc:
+        # A killed process can also cut an answer mid-body (IncompleteRead): the request may
+        # or may not have been done, exactly like a dropped connection.
         return Outcome(None, error=f"{type(exc).__name__}: {exc}")
     return Outcome(reply.status, reply.body)
 
