@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from domain.auth import LoginCounters
@@ -18,6 +20,20 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
         return value.replace(tzinfo=dt.UTC)
     return value
 
+
+
+@functools.cache
+def _TOKEN_OWNER() -> Select[Any]:  # noqa: N802 - a constant, built on first use
+    """Every API request asks it: built once, each request only binds the digest."""
+    return (
+        select(UserRow.username)
+        .join(ApiToken, ApiToken.user_id == UserRow.id)
+        .where(
+            ApiToken.token_sha256 == bindparam("digest"),
+            ApiToken.revoked_at.is_(None),
+            UserRow.active,
+        )
+    )
 
 class AuthRepository:
     def __init__(self, session: Session) -> None:
@@ -77,11 +93,8 @@ class AuthRepository:
 
     def token_owner(self, digest: str) -> str | None:
         """The active user whose unrevoked token has this digest."""
-        return self.session.execute(
-            select(UserRow.username)
-            .join(ApiToken, ApiToken.user_id == UserRow.id)
-            .where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None), UserRow.active)
-        ).scalar_one_or_none()
+        rows = self.session.connection().execute(_TOKEN_OWNER(), {"digest": digest})
+        return rows.scalar_one_or_none()
 
     def revoke_tokens(self, user_id: int, at: dt.datetime, prefix: str | None = None) -> int:
         stmt = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))

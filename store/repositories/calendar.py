@@ -9,10 +9,12 @@ time) changes; the table changes a few times a year.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from threading import Lock
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from domain.calendar import (
@@ -59,6 +61,12 @@ def build_calendar(entries: Sequence[CalendarEntry]) -> WorkCalendar:
     return WorkCalendar(entries, coverage_of(y for y in official if y is not None))
 
 
+
+@functools.cache
+def _FINGERPRINT() -> Select[Any]:  # noqa: N802 - a constant, built on first use
+    """What tells a cached calendar from a changed table; asked by every action and page."""
+    return select(func.count(), func.max(CalendarEntryRow.id), func.max(CalendarEntryRow.loaded_at))
+
 class CalendarRepository:
     def __init__(self, session: Session, cache: CalendarCache) -> None:
         self.session = session
@@ -66,16 +74,9 @@ class CalendarRepository:
 
     def load(self) -> WorkCalendar:
         """The calendar of the table (the bundled schedule when the table is empty)."""
-        key = self.session.get_bind().url.render_as_string(hide_password=False)
-        fingerprint = tuple(
-            self.session.execute(
-                select(
-                    func.count(),
-                    func.max(CalendarEntryRow.id),
-                    func.max(CalendarEntryRow.loaded_at),
-                )
-            ).one()
-        )
+        connection = self.session.connection()
+        key = connection.engine.url.render_as_string(hide_password=False)
+        fingerprint = tuple(connection.execute(_FINGERPRINT()).one())
         calendar = self.cache.get(key, fingerprint)
         if calendar is None:
             calendar = build_calendar(self.entries())

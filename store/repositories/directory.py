@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from domain.access import SUPERVISING_ROLES, Actor, Role
@@ -14,6 +17,40 @@ from domain.errors import DomainError, NotFoundError
 from store.models import Agency as AgencyRow
 from store.models import CaseRow
 from store.models import User as UserRow
+
+
+@functools.cache
+def _ACTIVE_ACTOR() -> Select[Any]:  # noqa: N802 - a constant, built on first use
+    """An active user with their agency: every page and API request asks it, so the statement
+    is built once (its cache key with it) and each request only binds the name."""
+    return (
+        select(UserRow.username, UserRow.role, AgencyRow.code, AgencyRow.id)
+        .join(AgencyRow, AgencyRow.id == UserRow.agency_id)
+        .where(UserRow.username == bindparam("username"), UserRow.active)
+    )
+
+
+@functools.cache
+def _AGENCY_TREE() -> Select[Any]:  # noqa: N802
+    return select(AgencyRow.id, AgencyRow.parent_id, AgencyRow.code)
+
+
+@functools.cache
+def _IDS_OF() -> Select[Any]:  # noqa: N802
+    return select(AgencyRow.id).where(AgencyRow.code.in_(bindparam("codes", expanding=True)))
+
+
+def _descendants(tree: Sequence[Any], root: int) -> list[int]:
+    """Agency `root` and every agency under it, ids, from (id, parent_id, code) rows."""
+    children: dict[int | None, list[int]] = {}
+    for agency_id, parent_id, _ in tree:
+        children.setdefault(parent_id, []).append(agency_id)
+    found, stack = [], [root]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
 
 
 class DirectoryRepository:
@@ -122,28 +159,20 @@ class DirectoryRepository:
 
     def subtree(self, code: str) -> list[str]:
         """The agency and every agency under it (本行政区域), codes."""
-        ids = self.subtree_ids(code)
-        codes = self._codes()
-        return [codes[i] for i in ids]
+        return self._subtree_codes(self.agency_id(code))
+
+    def _subtree_codes(self, root: int) -> list[str]:
+        tree = self.session.connection().execute(_AGENCY_TREE()).all()
+        codes = {agency_id: code for agency_id, _, code in tree}
+        return [codes[i] for i in _descendants(tree, root)]
 
     def subtree_ids(self, code: str) -> list[int]:
-        root = self.agency_id(code)
-        children: dict[int | None, list[int]] = {}
-        for agency_id, parent_id in self.session.execute(
-            select(AgencyRow.id, AgencyRow.parent_id)
-        ).all():
-            children.setdefault(parent_id, []).append(agency_id)
-        found, stack = [], [root]
-        while stack:
-            current = stack.pop()
-            found.append(current)
-            stack.extend(children.get(current, []))
-        return found
+        tree = self.session.connection().execute(_AGENCY_TREE()).all()
+        return _descendants(tree, self.agency_id(code))
 
     def ids_of(self, codes: list[str]) -> list[int]:
-        return list(
-            self.session.execute(select(AgencyRow.id).where(AgencyRow.code.in_(codes))).scalars()
-        )
+        rows = self.session.connection().execute(_IDS_OF(), {"codes": codes})
+        return [agency_id for (agency_id,) in rows]
 
     # -- users ------------------------------------------------------------------------------
 
@@ -256,19 +285,16 @@ class DirectoryRepository:
         Every page and API request asks this, so a caseworker is one statement (the user with
         their agency's code); a supervisor's region takes one more.
         """
-        row = self.session.execute(
-            select(UserRow.username, UserRow.role, AgencyRow.code)
-            .join(AgencyRow, AgencyRow.id == UserRow.agency_id)
-            .where(UserRow.username == username, UserRow.active)
-        ).first()
+        connection = self.session.connection()
+        row = connection.execute(_ACTIVE_ACTOR(), {"username": username}).first()
         if row is None:
             return None
-        name, role_code, agency = row
+        name, role_code, agency, agency_id = row
         role = Role(role_code)
         if role is Role.ADMIN:
             return Actor(name, role, agency, None)
         if role in SUPERVISING_ROLES:
-            return Actor(name, role, agency, frozenset(self.subtree(agency)))
+            return Actor(name, role, agency, frozenset(self._subtree_codes(agency_id)))
         return Actor(name, role, agency, frozenset({agency}))
 
     def supervisors(self, agency_id: int) -> list[str]:

@@ -9,12 +9,13 @@ message, never a check followed by an insert. `due_case_ids` reads the index on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.access import Role
@@ -64,6 +65,16 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     return insert
 
+
+
+@functools.cache
+def _UNREAD() -> Select[Any]:  # noqa: N802 - a constant, built on first use
+    """A user's unread messages: every page shows the count, so the statement is built once."""
+    return (
+        select(func.count())
+        .select_from(Outbox)
+        .where(Outbox.recipient == bindparam("username"), Outbox.read_at.is_(None))
+    )
 
 class ReminderRepository:
     def __init__(self, session: Session) -> None:
@@ -358,11 +369,7 @@ class ReminderRepository:
         )
 
     def unread_count(self, username: str) -> int:
-        return self.session.execute(
-            select(func.count())
-            .select_from(Outbox)
-            .where(Outbox.recipient == username, Outbox.read_at.is_(None))
-        ).scalar_one()
+        return self.session.connection().execute(_UNREAD(), {"username": username}).scalar_one()
 
     def mark_read(self, username: str, ids: Sequence[int], at: dt.datetime) -> list[int]:
         """Mark the user's own messages read; returns the ids that are theirs."""
