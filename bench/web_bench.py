@@ -13,8 +13,11 @@ on the bundled calendar). Then `ogi serve --workers N` (default 2) serves the ap
 processes of its own on a free loopback port, as an operator runs it. Each client signs in
 as a caseworker of its own agency and requests, in turn, its queue page (`/queue`, the first
 page: the 50 most urgent open cases) and `GET /api/v1/cases?state=open&limit=100`: W untimed rounds
-first (templates compiled, statements prepared), then R timed ones. Latencies are per
-request, wall clock, reported as p50/p95/max, with the load average of the machine.
+first (templates compiled, statements prepared), then R timed ones (default 30: 600 of each
+at 20 clients). Latencies are per request, wall clock, reported as p50/p95/max, with the load
+average of the machine. The baseline, measured first in the same run by the same clients, is
+a static file from the same processes: what the HTTP stack, the clients and the machine cost
+without the application; the listings' p95 is printed as a multiple of its p95.
 """
 
 from __future__ import annotations
@@ -200,10 +203,14 @@ def serve(url: str, workers: int, log: Any) -> tuple[str, subprocess.Popen[bytes
     return base, process
 
 
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 def percentiles(values: list[float]) -> str:
-    values = sorted(values)
-    p = lambda q: values[min(len(values) - 1, int(q * len(values)))]  # noqa: E731
-    return f"p50 {statistics.median(values):7.1f} ms  p95 {p(0.95):7.1f} ms  max {values[-1]:7.1f} ms  (n={len(values)})"
+    return (f"p50 {statistics.median(values):7.1f} ms  p95 {quantile(values, 0.95):7.1f} ms  "
+            f"max {max(values):7.1f} ms  (n={len(values)})")
 
 
 def run_one(label: str, engine: Engine, url: str, args: argparse.Namespace) -> None:
@@ -234,10 +241,22 @@ def run_one(label: str, engine: Engine, url: str, args: argparse.Namespace) -> N
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"  ogi serve --workers {args.workers}, {clients} clients x {requests} rounds, "
               f"{os.cpu_count()} CPUs, load average {load}")
+        static: list[float] = []
+
+        def baseline(client: Client) -> None:
+            for _ in range(2 * requests):
+                took = client.timed("/static/app.css")
+                with lock:
+                    static.append(took)
+
+        with ThreadPoolExecutor(clients) as executor:
+            list(executor.map(baseline, pool))
         with ThreadPoolExecutor(clients) as executor:
             list(executor.map(lambda c: work(c, requests, True), pool))
-        print(f"  queue page              {percentiles(queue)}")
-        print(f"  GET /api/v1/cases       {percentiles(api)}")
+        base_p95 = quantile(static, 0.95)
+        print(f"  baseline: static file   {percentiles(static)}")
+        print(f"  queue page              {percentiles(queue)}  p95 {quantile(queue, 0.95) / base_p95:.1f}x baseline")
+        print(f"  GET /api/v1/cases       {percentiles(api)}  p95 {quantile(api, 0.95) / base_p95:.1f}x baseline")
         intake = 200
         body = {"agency": "a000", "applicant_name": "李雷", "applicant_type": "natural_person",
                 "channel": "online", "received_on": "2026-11-20", "content": "某道路规划"}
@@ -267,7 +286,7 @@ def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=10, help="queue + API requests per client")
+    parser.add_argument("--requests", type=int, default=30, help="queue + API requests per client")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds per client first")
     parser.add_argument("--workers", type=int, default=2, help="web processes (ogi serve --workers)")
     parser.add_argument("--only", choices=["sqlite", "postgres"], default=None)
