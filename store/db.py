@@ -12,13 +12,23 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, Executable, Result, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 DEFAULT_URL = "sqlite:///ogi.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def execute_core(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
+    """A prebuilt statement of plain columns run in the session's transaction, past the ORM's
+    result layer (the hot reads build their statements once; see `store.queries._listing`).
+    Pending objects are flushed first, as `Session.execute` would: a read after an add in the
+    same transaction sees the row."""
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 def database_url() -> str:

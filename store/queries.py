@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from domain.case import CLOSED_STATES, due_by, is_open_case, overdue_on
 from domain.identity import mask_id
 from domain.predicates import Not
+from store.db import execute_core
 from store.models import Agency, CaseRow, DueChange, User
 from store.predicates import compile_predicate
 
@@ -196,7 +197,7 @@ def list_cases(session: Session, query: CaseQuery) -> list[dict[str, Any]]:
         escaped = query.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         values["pattern"] = "%" + escaped + "%"
     # Core execution: the rows are plain tuples, the ORM has nothing to add to them
-    rows = session.connection().execute(_listing(shape), values)
+    rows = execute_core(session, _listing(shape), values)
     return [_listed_dict(row) for row in rows]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from domain.auth import LoginCounters
+from store.db import execute_core
 from store.models import ApiToken, IdempotencyKey
 from store.models import User as UserRow
 
@@ -23,7 +24,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 @functools.cache
-def _TOKEN_OWNER() -> Select[Any]:  # noqa: N802 - a constant, built on first use
+def _token_owner_sql() -> Select[Any]:
     """Every API request asks it: built once, each request only binds the digest."""
     return (
         select(UserRow.username)
@@ -93,7 +94,7 @@ class AuthRepository:
 
     def token_owner(self, digest: str) -> str | None:
         """The active user whose unrevoked token has this digest."""
-        rows = self.session.connection().execute(_TOKEN_OWNER(), {"digest": digest})
+        rows = execute_core(self.session, _token_owner_sql(), {"digest": digest})
         return rows.scalar_one_or_none()
 
     def revoke_tokens(self, user_id: int, at: dt.datetime, prefix: str | None = None) -> int:

@@ -25,6 +25,7 @@ from domain.calendar import (
     coverage_of,
     errata_entries,
 )
+from store.db import execute_core
 from store.models import CalendarEntryRow
 
 
@@ -63,7 +64,7 @@ def build_calendar(entries: Sequence[CalendarEntry]) -> WorkCalendar:
 
 
 @functools.cache
-def _FINGERPRINT() -> Select[Any]:  # noqa: N802 - a constant, built on first use
+def _fingerprint_sql() -> Select[Any]:
     """What tells a cached calendar from a changed table; asked by every action and page."""
     return select(func.count(), func.max(CalendarEntryRow.id), func.max(CalendarEntryRow.loaded_at))
 
@@ -74,9 +75,8 @@ class CalendarRepository:
 
     def load(self) -> WorkCalendar:
         """The calendar of the table (the bundled schedule when the table is empty)."""
-        connection = self.session.connection()
-        key = connection.engine.url.render_as_string(hide_password=False)
-        fingerprint = tuple(connection.execute(_FINGERPRINT()).one())
+        fingerprint = tuple(execute_core(self.session, _fingerprint_sql()).one())
+        key = self.session.connection().engine.url.render_as_string(hide_password=False)
         calendar = self.cache.get(key, fingerprint)
         if calendar is None:
             calendar = build_calendar(self.entries())

@@ -14,13 +14,14 @@ from domain.access import SUPERVISING_ROLES, Actor, Role
 from domain.case import CLOSED_STATES
 from domain.directory import Agency, User
 from domain.errors import DomainError, NotFoundError
+from store.db import execute_core
 from store.models import Agency as AgencyRow
 from store.models import CaseRow
 from store.models import User as UserRow
 
 
 @functools.cache
-def _ACTIVE_ACTOR() -> Select[Any]:  # noqa: N802 - a constant, built on first use
+def _active_actor_sql() -> Select[Any]:
     """An active user with their agency: every page and API request asks it, so the statement
     is built once (its cache key with it) and each request only binds the name."""
     return (
@@ -31,12 +32,12 @@ def _ACTIVE_ACTOR() -> Select[Any]:  # noqa: N802 - a constant, built on first u
 
 
 @functools.cache
-def _AGENCY_TREE() -> Select[Any]:  # noqa: N802
+def _agency_tree_sql() -> Select[Any]:
     return select(AgencyRow.id, AgencyRow.parent_id, AgencyRow.code)
 
 
 @functools.cache
-def _IDS_OF() -> Select[Any]:  # noqa: N802
+def _ids_of_sql() -> Select[Any]:
     return select(AgencyRow.id).where(AgencyRow.code.in_(bindparam("codes", expanding=True)))
 
 
@@ -162,16 +163,16 @@ class DirectoryRepository:
         return self._subtree_codes(self.agency_id(code))
 
     def _subtree_codes(self, root: int) -> list[str]:
-        tree = self.session.connection().execute(_AGENCY_TREE()).all()
+        tree = execute_core(self.session, _agency_tree_sql()).all()
         codes = {agency_id: code for agency_id, _, code in tree}
         return [codes[i] for i in _descendants(tree, root)]
 
     def subtree_ids(self, code: str) -> list[int]:
-        tree = self.session.connection().execute(_AGENCY_TREE()).all()
+        tree = execute_core(self.session, _agency_tree_sql()).all()
         return _descendants(tree, self.agency_id(code))
 
     def ids_of(self, codes: list[str]) -> list[int]:
-        rows = self.session.connection().execute(_IDS_OF(), {"codes": codes})
+        rows = execute_core(self.session, _ids_of_sql(), {"codes": codes})
         return [agency_id for (agency_id,) in rows]
 
     # -- users ------------------------------------------------------------------------------
@@ -285,8 +286,7 @@ class DirectoryRepository:
         Every page and API request asks this, so a caseworker is one statement (the user with
         their agency's code); a supervisor's region takes one more.
         """
-        connection = self.session.connection()
-        row = connection.execute(_ACTIVE_ACTOR(), {"username": username}).first()
+        row = execute_core(self.session, _active_actor_sql(), {"username": username}).first()
         if row is None:
             return None
         name, role_code, agency, agency_id = row

@@ -19,6 +19,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.access import Role
+from store.db import execute_core
 from store.models import (
     Agency,
     CaseRow,
@@ -68,7 +69,7 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
 
 
 @functools.cache
-def _UNREAD() -> Select[Any]:  # noqa: N802 - a constant, built on first use
+def _unread_sql() -> Select[Any]:
     """A user's unread messages: every page shows the count, so the statement is built once."""
     return (
         select(func.count())
@@ -369,7 +370,7 @@ class ReminderRepository:
         )
 
     def unread_count(self, username: str) -> int:
-        return self.session.connection().execute(_UNREAD(), {"username": username}).scalar_one()
+        return execute_core(self.session, _unread_sql(), {"username": username}).scalar_one()
 
     def mark_read(self, username: str, ids: Sequence[int], at: dt.datetime) -> list[int]:
         """Mark the user's own messages read; returns the ids that are theirs."""
