@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.access import SUPERVISING_ROLES, Actor, require_role
-from domain.queue import AT_RISK_WORKDAYS, urgency
+from domain.queue import AT_RISK_WORKDAYS, on_time_rate, urgency
 from services.cases import CaseFilter, list_cases_in
 
 
@@ -72,6 +72,7 @@ class Dashboard:
     overdue: list[dict[str, Any]] = field(default_factory=list)  # the most urgent BOARD_LIST
     extension_requests: list[dict[str, Any]] = field(default_factory=list)
     on_time: list[dict[str, Any]] = field(default_factory=list)
+    on_time_by_month: list[dict[str, Any]] = field(default_factory=list)  # January to today's month
     unassigned_total: int = 0
     overdue_total: int = 0
 
@@ -92,9 +93,9 @@ def dashboard(uow: Any, *, actor: Actor, today: dt.date, listed: int = BOARD_LIS
                         CaseFilter(state="open", unassigned=True, limit=listed))
         )
         board.extension_requests = uow.queries.pending_extensions(ids)
-        rates = uow.queries.on_time_by_agency(
-            ids, dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
-        )
+        year = (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+        rates = uow.queries.on_time_by_agency(ids, *year)
+        months = uow.queries.on_time_by_month(ids, *year)
     per_person: dict[str, Counter[str]] = {}
     per_agency: dict[str, Counter[str]] = {}
     for group in counts:
@@ -113,9 +114,13 @@ def dashboard(uow: Any, *, actor: Actor, today: dt.date, listed: int = BOARD_LIS
         {"name": k, "open": c["open"], "overdue": c["overdue"], "at_risk": c["at_risk"]}
         for k, c in sorted(per_agency.items())
     ]
-    for rate in rates:
-        rate["rate"] = round(100 * rate["on_time"] / rate["concluded"], 1) if rate["concluded"] else None
-    board.on_time = rates
+    board.on_time = [dict(r, rate=on_time_rate(r["on_time"], r["late"])) for r in rates]
+    none = {"concluded": 0, "on_time": 0, "late": 0}
+    board.on_time_by_month = [
+        dict(figures, month=m, rate=on_time_rate(figures["on_time"], figures["late"]))
+        for m in range(1, today.month + 1)
+        for figures in [months.get(m, none)]
+    ]
     return board
 
 

@@ -11,7 +11,19 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, and_, bindparam, case, func, not_, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    extract,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from domain.case import CLOSED_STATES, due_by, is_open_case, overdue_on
@@ -95,6 +107,11 @@ class Queries:
         self, agency_ids: list[int] | None, year_start: dt.date, year_end: dt.date
     ) -> list[dict[str, Any]]:
         return on_time_by_agency(self.session, agency_ids, year_start, year_end)
+
+    def on_time_by_month(
+        self, agency_ids: list[int] | None, year_start: dt.date, year_end: dt.date
+    ) -> dict[int, dict[str, int]]:
+        return on_time_by_month(self.session, agency_ids, year_start, year_end)
 
 
 #: The columns a listing shows, in `case_row_dict`'s order: the queue reads no more than it
@@ -395,23 +412,41 @@ def on_time_by_agency(
     session: Session, agency_ids: list[int] | None, year_start: dt.date, year_end: dt.date
 ) -> list[dict[str, Any]]:
     """Per agency: cases concluded in the year, and how many of them on time."""
-    from sqlalchemy import Integer, case, func
-
     stmt = (
-        select(
-            Agency.code,
-            Agency.name,
-            func.count(CaseRow.id),
-            func.sum(case((CaseRow.on_time.is_(True), 1), else_=0).cast(Integer)),
-        )
+        _concluded_counts(agency_ids, year_start, year_end)
+        .add_columns(Agency.code, Agency.name)
         .join(Agency, Agency.id == CaseRow.agency_id)
-        .where(CaseRow.concluded_on >= year_start, CaseRow.concluded_on <= year_end)
         .group_by(Agency.code, Agency.name)
         .order_by(Agency.code)
     )
+    return [
+        {"agency": code, "name": name, **_figures(n, ok, late)}
+        for n, ok, late, code, name in session.execute(stmt).all()
+    ]
+
+
+def on_time_by_month(
+    session: Session, agency_ids: list[int] | None, year_start: dt.date, year_end: dt.date
+) -> dict[int, dict[str, int]]:
+    """Per month of the year (1–12, months without any left out): cases concluded in it, and
+    how many of them on time and late."""
+    month = extract("month", CaseRow.concluded_on)
+    stmt = _concluded_counts(agency_ids, year_start, year_end).add_columns(month).group_by(month)
+    return {int(m): _figures(n, ok, late) for n, ok, late, m in session.execute(stmt).all()}
+
+
+def _concluded_counts(agency_ids: list[int] | None, start: dt.date, end: dt.date) -> Select[Any]:
+    """Cases concluded from `start` to `end` in the agencies: how many, how many answered on
+    time and how many late (the rest had no due date in force: no verdict)."""
+    stmt = select(
+        func.count(CaseRow.id),
+        func.sum(case((CaseRow.on_time.is_(True), 1), else_=0).cast(Integer)),
+        func.sum(case((CaseRow.on_time.is_(False), 1), else_=0).cast(Integer)),
+    ).where(CaseRow.concluded_on >= start, CaseRow.concluded_on <= end)
     if agency_ids is not None:
         stmt = stmt.where(CaseRow.agency_id.in_(agency_ids))
-    return [
-        {"agency": code, "name": name, "concluded": int(n), "on_time": int(ok or 0)}
-        for code, name, n, ok in session.execute(stmt).all()
-    ]
+    return stmt
+
+
+def _figures(concluded: int, on_time: int | None, late: int | None) -> dict[str, int]:
+    return {"concluded": int(concluded), "on_time": int(on_time or 0), "late": int(late or 0)}

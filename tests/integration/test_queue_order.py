@@ -200,3 +200,39 @@ def test_the_dashboard_lists_only_the_most_urgent(engine: Engine, cases: list[di
     board = dashboard.dashboard(uow, actor=boss, today=TODAY, listed=3)
     assert len(every) > 3 and board.overdue_total == len(every)
     assert [r["case_no"] for r in board.overdue] == [r["case_no"] for r in every[:3]]
+
+
+def test_the_dashboard_s_on_time_figures_by_agency_and_by_month(engine: Engine, cases: list[dict[str, Any]]) -> None:
+    """按时率 = on time ÷ (on time + late); cases without a verdict (closed while the clock was
+    stopped, imported) count as concluded only; a case concluded last year is not this year's.
+    Expected figures are counted here from the rows written, on both databases."""
+    closed = [r for r in cases if r["state"] in CLOSED]
+    verdicts = [True, False, None]
+    with engine.begin() as connection:
+        for i, row in enumerate(closed):
+            row["concluded_on"] = D(2025, 12, 31) if i == 0 else D(2026, 1 + i % 11, 1 + i % 28)
+            row["on_time"] = verdicts[i % 3]
+            connection.execute(
+                CaseRow.__table__.update()
+                .where(CaseRow.id == row["id"])
+                .values(concluded_on=row["concluded_on"], on_time=row["on_time"])
+            )
+    ops.add_user(engine, "boss", "区领导", "supervisor", "lixia")
+    board = dashboard.dashboard(SqlUnitOfWork(engine), actor=ops.who(engine, "boss"), today=TODAY)
+
+    this_year = [r for r in closed if r["concluded_on"].year == 2026]
+    assert len(this_year) == len(closed) - 1
+
+    def figures(rows: list[dict[str, Any]]) -> tuple[int, int, int, float | None]:
+        on_time = sum(r["on_time"] is True for r in rows)
+        late = sum(r["on_time"] is False for r in rows)
+        return len(rows), on_time, late, (round(100 * on_time / (on_time + late), 1) if on_time + late else None)
+
+    by_agency = {r["agency"]: (r["concluded"], r["on_time"], r["late"], r["rate"]) for r in board.on_time}
+    assert by_agency == {
+        code: figures([r for r in this_year if r["agency"] == code]) for code in ("dept", "lixia")
+    }
+    months = [(m["month"], m["concluded"], m["on_time"], m["late"], m["rate"]) for m in board.on_time_by_month]
+    assert [m[0] for m in months] == list(range(1, 12))  # January to November (today 11-20)
+    assert months == [(m, *figures([r for r in this_year if r["concluded_on"].month == m])) for m in range(1, 12)]
+    assert any(m[4] is not None and 0 < m[4] < 100 for m in months)  # a month with both verdicts

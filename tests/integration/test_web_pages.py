@@ -185,6 +185,27 @@ def test_a_bad_action_form_shows_the_message_and_writes_nothing(server) -> None:
     assert server.count("case_events") == before
 
 
+def _month_row(board: str, month: int) -> list[str]:
+    """The cells of one month's row in the dashboard's 逐月 table (月份, 办结, 按时, 逾期, 按时率)."""
+    row = re.search(rf"<tr><td>{month}月</td>(.*?)</tr>", board, re.S)
+    assert row, board
+    return [f"{month}月", *re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))[:4]]
+
+
+def test_the_dashboard_counts_a_late_answer_in_its_month(server) -> None:  # noqa: F811
+    wang, liu = signed_in(server, "wang"), signed_in(server, "liu")
+    before = _month_row(liu.get("/dashboard").text, 11)
+    location = register(wang, received_on="2026-10-09")  # due 2026-11-05
+    reply = wang.post(location + "/events", {
+        "csrf_token": wang.csrf(location), "type": "answered", "on": "2026-11-10", "outcome": "disclosed"})
+    assert reply.status == 303, reply.text
+    after = _month_row(liu.get("/dashboard").text, 11)
+    assert [int(after[i]) - int(before[i]) for i in (1, 2, 3)] == [1, 0, 1]  # concluded, on time, late
+    on_time, late = int(after[2]), int(after[3])
+    assert after[4] == f"{100 * on_time / (on_time + late):.1f}%"
+    assert _month_row(liu.get("/dashboard").text, 1)[1:3] == ["0", "0"]  # every month so far has a row
+
+
 def test_other_agencies_case_page_is_not_found(server) -> None:  # noqa: F811
     location = register(signed_in(server, "wang"))
     assert signed_in(server, "zhao").get(location).status == 404
