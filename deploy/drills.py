@@ -350,8 +350,8 @@ def two_schedulers(workdir: Path) -> Report:
         ledger = r.scaled.query("SELECT case_id, count(*) FROM year_ledger WHERE year = 2026 GROUP BY case_id")
         report.require(all(n == 1 for _, n in ledger), "结转台账有重复行")
         report.require(len(ledger) == len(expected), f"结转台账 {len(ledger)} 行，应为 {len(expected)} 行")
-        closed = Counter(r.scaled.query(  # stored under the kind's earlier name, year_close
-            "SELECT recipient, payload->>'agency' FROM outbox WHERE kind IN ('year_close', 'year_closed')"))
+        closed = Counter(r.scaled.query(
+            "SELECT recipient, payload->>'agency' FROM outbox WHERE kind = 'year_closed'"))
         agencies = {code for code, *_ in office_mod.AGENCIES}
         report.require({agency for _, agency in closed} == agencies and set(closed.values()) == {1},
                        f"年度结转通知 {dict(closed)}")

@@ -1,8 +1,7 @@
 """The in-app inbox (RULES §5 "Inbox"): a user's messages, newest first, and read flags.
 
 Every message the engine writes to the outbox is in its recipient's inbox: that channel is
-always delivered. Messages from before the reminder contract (the year-end list, kind
-`year_close`) are shown as the §6 kind `year_closed`.
+always delivered.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from typing import Any
 
 from domain.access import Actor
 from domain.errors import DomainError
-
-_LEGACY_KINDS = {"year_close": "year_closed"}
 
 
 def inbox(uow: Any, *, actor: Actor, unread: bool = False) -> list[dict[str, Any]]:
@@ -33,7 +30,7 @@ def _item(row: Any) -> dict[str, Any]:
     payload = row.payload or {}
     return {
         "id": row.id,
-        "kind": _LEGACY_KINDS.get(row.kind, row.kind),
+        "kind": row.kind,
         "threshold": payload.get("threshold", 0),
         "case_no": payload.get("case_no"),
         "due": payload.get("due"),

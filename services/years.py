@@ -18,7 +18,9 @@ from typing import Any
 from domain.access import SUPERVISING_ROLES, Actor, Role, require_role
 from domain.errors import DomainError, LockedYearError
 from domain.messages import Message
+from domain.reminders import Kind, Notice, year_closed_watch
 from domain.report import build_section3, check_table
+from services.reminders import notice_payload
 
 YEAR_RANGE = (2000, 2099)
 
@@ -106,19 +108,28 @@ def _close_one(uow: Any, code: str, year: int, actor: str) -> CloseResult:
     uow.years.audit(agency_id, year, "close", actor, now)
     case_nos = [no for _, no, _ in carried]
     supervisors = uow.directory.supervisors(agency_id)
+    agency_name = uow.directory.agency(code).name
+    watch = year_closed_watch(code, year)
     for username in supervisors:
+        person = uow.reminders.person(username)
+        notice = Notice(
+            Kind.YEAR_CLOSED,
+            0,
+            username,
+            (person.display_name if person else "") or username,
+            code,
+            agency_name,
+            watch.watched,
+            facts={"year": year, "cases": [{"case_no": no} for no in case_nos], "balanced": not failed},
+        )
         uow.publish(
             Message(
-                kind="year_close",
+                kind=Kind.YEAR_CLOSED.value,
                 recipient=username,
-                key=f"year_close:{year}:{code}:{username}",
-                payload={
-                    "year": year,
-                    "agency": code,
-                    "cases": case_nos,
-                    "text": f"{code} 有 {len(case_nos)} 件申请跨年度结转至 {year + 1} 年继续办理",
-                },
-                replace=True,
+                key=f"{watch.key(0)}|{username}",
+                payload=notice_payload(notice),
+                replace=True,  # a re-close (late entries before the lock) refreshes the list
+                batch=f"year-end:{year}",  # the next sweep hands it to the e-mail digests
             )
         )
     return CloseResult(code, year, len(carried), not failed, failed, supervisors)

@@ -261,7 +261,8 @@ class ReminderRepository:
     # -- outbox to deliveries --------------------------------------------------------------
 
     def unhanded(self) -> list[Outbox]:
-        """Outbox rows written by sweeps and not yet handed to the e-mail/webhook channels."""
+        """Outbox rows written by sweeps (and the year-end close) and not yet handed to the
+        e-mail/webhook channels."""
         return list(
             self.session.execute(
                 select(Outbox)

@@ -86,5 +86,5 @@ def test_year_close_reaches_the_supervisors_inbox(engine: Engine) -> None:
     close_year(engine, 2025, "liu")  # a second run refreshes, never duplicates
     messages = inbox(engine, "liu")
     assert len(messages) == 1
-    assert messages[0]["payload"]["cases"] == [carried]
+    assert messages[0]["payload"]["facts"]["cases"] == [{"case_no": carried}]
     assert inbox(engine, "wang") == []  # caseworkers are not told

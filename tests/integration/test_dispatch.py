@@ -19,7 +19,16 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope
-from ops import NewCase, add_user, register_case, set_notification_settings, sweep, uow
+from ops import (
+    NewCase,
+    add_user,
+    close_year,
+    my_inbox,
+    register_case,
+    set_notification_settings,
+    sweep,
+    uow,
+)
 from sqlalchemy import Engine, text
 
 from flows.dispatch import dispatch
@@ -223,3 +232,32 @@ def test_agency_notification_settings_on_the_command_line(engine: Engine, ogi: A
     # one option changes one setting; the others stay
     later_one = ogi("notify", "settings", "lixia", "--no-auto-close-abandoned", "--json").json()
     assert (later_one["webhook_flavor"], later_one["auto_close_abandoned"]) == ("dingtalk", False)
+
+
+def test_the_year_end_list_reaches_the_supervisors_e_mail_once(engine: Engine, mailbox: Mailbox) -> None:
+    """RULES §6 `year_closed`: the close tells each supervisor in the inbox at once, and the
+    next sweep hands it to the e-mail digest like every other message (once, even when the
+    year is closed again)."""
+    address = f"boss+{engine.dialect.name}@lixia.example"
+    add_user(engine, "boss", "区领导", "supervisor", "lixia", email=address)
+    carried = register_case(
+        engine, NewCase("lixia", "张三", "natural_person", "online", D(2025, 12, 29), "某项目材料"), "wang",
+        today=D(2025, 12, 29),
+    ).case_no
+    close_year(engine, 2025, "boss", today=D(2026, 1, 1))
+    close_year(engine, 2025, "boss", today=D(2026, 1, 1))  # a re-close refreshes, never repeats
+    told = [i for i in my_inbox(engine, "boss") if i["kind"] == "year_closed"]
+    assert len(told) == 1 and carried in told[0]["text"]
+    sweep(engine, D(2026, 1, 5))
+    assert dispatch(uow(engine), settings(mailbox), now=later()).failed == 0
+    mine = [content for rcpt, content in mailbox.received if rcpt == [address]]
+    assert len(mine) == 1
+    body = email.message_from_bytes(mine[0], policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "年度结转" in body and carried in body
+    close_year(engine, 2025, "boss", today=D(2026, 1, 1))
+    sweep(engine, D(2026, 1, 6))
+    dispatch(uow(engine), settings(mailbox), now=later(2))
+    later_mail = [c for rcpt, c in mailbox.received if rcpt == [address]][1:]
+    for content in later_mail:  # other reminders may come; the year-end list does not again
+        text_ = email.message_from_bytes(content, policy=email.policy.default).get_body(("plain",)).get_content()
+        assert "年度结转" not in text_

@@ -178,3 +178,39 @@ def test_the_queue_index_comes_with_0011_and_goes_with_its_downgrade(engine: Eng
     command.upgrade(config, "head")
     assert "ix_cases_open_queue" in _indexes(engine, "cases")
     assert schema_is_current(engine)
+
+
+def test_0012_gives_the_year_end_messages_their_section_6_kind_and_key(engine: Engine, today: dt.date) -> None:
+    """Year-end messages written before 0012 (kind `year_close`) become `year_closed` with the
+    watch's key, so closing the same year again refreshes them instead of adding a second."""
+    from alembic import command
+
+    from domain.access import SYSTEM
+    from services import years
+    from store.uow import SqlUnitOfWork
+
+    config = alembic_config(engine)
+    command.downgrade(config, "0011")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO outbox (kind, recipient, dedupe_key, payload, created_at) "
+                "VALUES ('year_close', 'liu', 'year_close:2025:lixia:liu', :p, :at)"
+            ),
+            {"p": '{"year": 2025, "agency": "lixia", "cases": [], "text": "lixia 有 0 件申请跨年度结转至 2026 年继续办理"}',
+             "at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)},
+        )  # fmt: skip
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT kind, dedupe_key FROM outbox WHERE recipient = 'liu'")).all()
+    assert [tuple(r) for r in rows] == [("year_closed", "agency:lixia|year_closed|0|2025-12-31|liu")]
+    years.close_year(SqlUnitOfWork(engine), 2025, actor=SYSTEM, today=dt.date(2026, 1, 2), agency="lixia")
+    with engine.connect() as connection:
+        told = connection.execute(text("SELECT kind FROM outbox WHERE recipient = 'liu'")).scalars().all()
+    assert told == ["year_closed"]
+    command.downgrade(config, "0011")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT kind, dedupe_key FROM outbox WHERE recipient = 'liu'")).all()
+    assert [tuple(r) for r in rows] == [("year_close", "year_close:2025:lixia:liu")]
+    command.upgrade(config, "head")
+    assert schema_is_current(engine)

@@ -182,7 +182,7 @@ def year_close_outbox(engine: Engine) -> list[tuple[str, str]]:
         return sorted(
             tuple(r)
             for r in connection.execute(
-                text("SELECT recipient, dedupe_key FROM outbox WHERE kind = 'year_close'")
+                text("SELECT recipient, dedupe_key FROM outbox WHERE kind = 'year_closed'")
             )
         )
 
@@ -267,9 +267,10 @@ def test_four_years_closed_and_locked(office: tuple[str, Office]) -> None:
     assert year_close_outbox(engine) == outbox
     with engine.connect() as connection:
         payloads = connection.execute(
-            text("SELECT payload FROM outbox WHERE kind = 'year_close'")
+            text("SELECT payload FROM outbox WHERE kind = 'year_closed'")
         ).scalars()
-        cases = [sorted((json.loads(p) if isinstance(p, str) else p)["cases"]) for p in payloads]
+        facts = [(json.loads(p) if isinstance(p, str) else p)["facts"] for p in payloads]
+        cases = [sorted(c["case_no"] for c in f["cases"]) for f in facts]
     assert cases == [o.numbers_of(CARRIED_OUT_CASES[2022])] * len(SUPERVISORS)
     run_ogi(url, "year", "lock", "2022")
     refused = run_ogi(url, "year", "close", "2022", expect=5)

@@ -148,7 +148,7 @@ def test_closing_all_agencies_skips_a_locked_one_and_says_so(
     # the supervisor of the closed agency was told; nobody was told about the locked one
     with engine.connect() as connection:
         told = (
-            connection.execute(text("SELECT recipient FROM outbox WHERE kind = 'year_close'"))
+            connection.execute(text("SELECT recipient FROM outbox WHERE kind = 'year_closed'"))
             .scalars()
             .all()
         )
