@@ -240,7 +240,7 @@ class _Run:
     status: ClockStatus = ClockStatus.RUNNING
     waiting_for: Waiting | None = None
     waiting_due: dt.date | None = None
-    provisional: bool = False
+    provisional: bool = False  # set once at the end, from the dates then in force
     steps: list[Step] = field(default_factory=list)
     consultations: list[_Consultation] = field(default_factory=list)
     supplement_requested: bool = False
@@ -250,14 +250,10 @@ class _Run:
     on_time: bool | None = None
 
     def add(self, day: dt.date, n: int) -> dt.date:
-        answer = self.calendar.add_workdays(day, n)
-        self.provisional |= answer.provisional
-        return answer.day
+        return self.calendar.add_workdays(day, n).day
 
     def between(self, start: dt.date, end: dt.date) -> int:
-        answer = self.calendar.workdays_between(start, end)
-        self.provisional |= answer.provisional
-        return answer.count
+        return self.calendar.workdays_between(start, end).count
 
     def say(self, event: ClockEvent | None, on: dt.date, text: str) -> None:
         name = event.type.value if event else "received"
@@ -616,7 +612,6 @@ def _on_delay_set(run: _Run, event: ClockEvent, index: int, *_: Any) -> None:
             f"延迟答复的期限应晚于现行答复期限 {run.due.isoformat()}",
         )
     old, run.due = run.due, event.due
-    run.provisional |= run.calendar.is_provisional(event.due)
     run.say(
         event,
         event.on,
