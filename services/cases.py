@@ -312,6 +312,13 @@ def list_cases(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> li
         return list_cases_in(uow, flt, actor=actor, today=today)
 
 
+def visible_agency_ids(uow: Any, actor: Actor) -> list[int] | None:
+    """The ids of the agencies whose cases the actor sees (RULES §7); None: all of them."""
+    if actor.agencies is None:
+        return None
+    return uow.directory.ids_of(sorted(actor.agencies))
+
+
 def list_cases_in(
     uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date
 ) -> list[dict[str, Any]]:
@@ -326,9 +333,10 @@ def list_cases_in(
             if flt.region
             else [uow.directory.agency_id(flt.agency)]
         )
-    if actor.agencies is not None:
-        visible = set(uow.directory.ids_of(sorted(actor.agencies)))
-        agency_ids = [i for i in (agency_ids or visible) if i in visible]
+    visible = visible_agency_ids(uow, actor)
+    if visible is not None:
+        allowed = set(visible)
+        agency_ids = [i for i in (agency_ids or visible) if i in allowed]
     due_by = None
     if flt.due_within is not None:
         if flt.due_within < 0:

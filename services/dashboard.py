@@ -13,13 +13,7 @@ from typing import Any
 
 from domain.access import SUPERVISING_ROLES, Actor, require_role
 from domain.queue import AT_RISK_WORKDAYS, on_time_rate, urgency
-from services.cases import CaseFilter, list_cases_in
-
-
-def _visible_ids(uow: Any, actor: Actor) -> list[int] | None:
-    if actor.agencies is None:
-        return None
-    return list(uow.directory.ids_of(sorted(actor.agencies)))
+from services.cases import CaseFilter, list_cases_in, visible_agency_ids
 
 
 def queue(uow: Any, flt: CaseFilter, *, actor: Actor, today: dt.date) -> list[dict[str, Any]]:
@@ -84,7 +78,7 @@ def dashboard(uow: Any, *, actor: Actor, today: dt.date, listed: int = BOARD_LIS
     require_role(actor, SUPERVISING_ROLES, "查看督办看板")
     board = Dashboard()
     with uow.read():
-        ids = _visible_ids(uow, actor)
+        ids = visible_agency_ids(uow, actor)
         boundary = _at_risk_by(uow, today)
         counts = uow.queries.open_counts(ids, today, boundary)
         board.overdue, board.unassigned = (
@@ -128,4 +122,4 @@ def extension_requests(uow: Any, *, actor: Actor) -> list[dict[str, Any]]:
     """Extension requests waiting for a decision in the agencies the actor sees."""
     require_role(actor, SUPERVISING_ROLES, "查看延期申请")
     with uow.read():
-        return uow.queries.pending_extensions(_visible_ids(uow, actor))
+        return uow.queries.pending_extensions(visible_agency_ids(uow, actor))
