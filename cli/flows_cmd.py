@@ -157,6 +157,7 @@ def worker_cmd(pool: str = PoolOption) -> None:
     import os
 
     scaled = _scaled_mode()
+    scaled.require_shared_database(runtime().settings.database_url)  # its runs use this one
     url = scaled.api_url()
     command = scaled.worker_command(pool)
     console.print(f"启动 Prefect 执行进程：工作池 {pool}，服务器 {url}；按 Ctrl-C 停止")

@@ -231,19 +231,22 @@ def deploy(database_url: str, pool: str = DEFAULT_POOL) -> dict[str, Any]:
     """Create or update one deployment per `SCHEDULES` entry on the process pool `pool`, on
     the server `PREFECT_API_URL` names; `{"api_url", "pool", "deployments": [...]}`.
 
-    Each has its cron schedule in Asia/Shanghai, and passes the database and the scheduler
-    setting to its runs through the job's environment (the worker's own environment is
-    inherited too: secrets such as `OGI_SMTP_PASSWORD` belong there, not in Prefect's
-    database). One run of a deployment at a time, as `POLICIES` says.
+    Each has its cron schedule in Asia/Shanghai and passes the scheduler setting to its runs.
+    The runs inherit the rest from their worker's environment, the database address first
+    (`ogi flows worker` refuses to start without a PostgreSQL one): its password, like
+    `OGI_SMTP_PASSWORD`, stays on the machines that use it and out of Prefect's database,
+    where anyone with the Prefect UI could read it. `database_url` is the deploying
+    machine's, checked to be a shared database. One run of a deployment at a time, as
+    `POLICIES` says.
     """
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
-    _require_shared_database(database_url)
+    require_shared_database(database_url)
     url = api_url()
     ensure_pool(pool)
-    env = {"OGI_DATABASE_URL": database_url, "OGI_SCHEDULER": "prefect"}
+    env = {"OGI_SCHEDULER": "prefect"}
     applied = []
     for schedule in SCHEDULES:
         prefect_flow, policy = FLOWS[schedule.kind], POLICIES[schedule.kind]
@@ -280,7 +283,7 @@ def deploy(database_url: str, pool: str = DEFAULT_POOL) -> dict[str, Any]:
     return {"api_url": url, "pool": pool, "deployments": applied}
 
 
-def _require_shared_database(database_url: str) -> None:
+def require_shared_database(database_url: str) -> None:
     """Flow runs start in a worker's own temporary directory, possibly on another machine:
     they need the database server every process reaches (DESIGN: scaled = PostgreSQL)."""
     if database_url.startswith("sqlite"):

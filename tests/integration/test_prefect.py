@@ -226,7 +226,9 @@ def test_the_sweep_runs_through_a_prefect_worker_exactly_once(
             assert [s["schedule"] for s in stored["schedules"]] == [
                 {"cron": schedule.cron, "timezone": "Asia/Shanghai", "day_or": True}
             ]
-            assert stored["job_variables"]["env"] == {"OGI_DATABASE_URL": url, "OGI_SCHEDULER": "prefect"}
+            # the database address (and its password) stays in the worker's environment
+            assert stored["job_variables"]["env"] == {"OGI_SCHEDULER": "prefect"}
+            assert "127.0.0.1:5432" not in json.dumps(stored)
             assert stored["global_concurrency_limit"]["limit"] == 1  # one run at a time
             assert stored["concurrency_options"]["collision_strategy"] == (
                 "CANCEL_NEW" if schedule.kind == "dispatch" else "ENQUEUE"
@@ -291,4 +293,10 @@ def test_deploy_refuses_without_a_prefect_server_or_postgresql(tmp_path: Path) -
     sqlite = ogi({**env, "OGI_DATABASE_URL": f"sqlite:///{tmp_path}/ogi.db"}, "flows", "deploy")
     assert sqlite.returncode == 2, sqlite.stderr
     assert "需要 PostgreSQL" in sqlite.stderr
+    # a worker's runs use its own OGI_DATABASE_URL: without a PostgreSQL one it does not start
+    for database in ({"OGI_DATABASE_URL": f"sqlite:///{tmp_path}/ogi.db"}, {}):
+        worker_env = {k: v for k, v in env.items() if k != "OGI_DATABASE_URL"}
+        lone = ogi({**worker_env, **database, "PREFECT_API_URL": closed}, "flows", "worker")
+        assert lone.returncode == 2, lone.stderr
+        assert "需要 PostgreSQL" in lone.stderr and "Traceback" not in lone.stderr
     assert all("Traceback" not in r.stderr for r in (unreachable, unset, sqlite))
