@@ -146,6 +146,8 @@ def deploy_cmd(pool: str = PoolOption, as_json: bool = JsonOption) -> None:
     )
     for item in result["deployments"]:
         console.print(f"  {item['deployment']}：{item['label']}（cron {item['cron']}，{item['timezone']}）")
+    automation = result["automation"]
+    console.print(f"{'已建立' if automation['created'] else '已有'}自动化：{automation['name']}")
     console.print(f"再启动执行进程：ogi flows worker --pool {pool}")
 
 

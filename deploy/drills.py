@@ -3,8 +3,9 @@ did and what was lost. Nothing may be lost; a drill that finds a loss exits non-
 
 `python -m deploy.drills [NAME ...]` runs the named drills (default: all):
 
-- `worker-killed`: a Prefect worker is killed in the middle of a sweep; the operator marks the
-  run crashed, starts another worker and runs the sweep again: every reminder exactly once.
+- `worker-killed`: a Prefect worker is killed in the middle of a sweep; the automation that
+  `ogi flows deploy` keeps marks the silent run crashed, another worker runs the sweep again:
+  every reminder exactly once.
 - `web-killed`: a web process is killed during sustained API writes; clients get an answer
   or an error, never a half-written case, and a retry with the same Idempotency-Key makes no
   second case.
@@ -48,6 +49,7 @@ from deploy.topology import (
     stack,
     wait_until,
 )
+from flows.prefect_flows import SILENT_SECONDS
 
 DAY = office_mod.REMINDER_DAY.isoformat()
 
@@ -168,10 +170,11 @@ def worker_killed(workdir: Path) -> Report:
         report.require(at_kill < 2 * len(expected), "工作进程结束前扫描已完成，未能在扫描中途打断")
         report.require(later == at_kill, "工作进程结束后扫描仍在写入：运行进程没有一起结束")
         state = r.scaled.run_state(run_id)
-        r.scaled.prefect("POST", f"/flow_runs/{run_id}/set_state", {
-            "state": {"type": "CRASHED", "name": "Crashed", "message": "工作进程被终止"},
-            "force": True})
-        report.step(f"被打断的运行状态为 {state}，按运维手册标记为 CRASHED，释放部署的并发名额")
+        silent = time.monotonic()
+        final = r.scaled.wait_run(run_id, SILENT_SECONDS + 150, worker.log)
+        report.require(final == "CRASHED", f"被打断的运行最终为 {final}，应由 Prefect 标为 CRASHED")
+        report.step(f"被打断的运行状态为 {state}；心跳停止后约 {time.monotonic() - silent:.0f} 秒，"
+                    f"Prefect 的自动化（ogi flows deploy 建立）把它标为 CRASHED，释放部署的并发名额")
         second = r.scaled.start_worker()
         r.scaled.run_flow("sweep", {"today": DAY}, second.log)
         report.step(f"启动新工作进程 {second.pid}，重新运行扫描：完成")

@@ -38,6 +38,12 @@ DEFAULT_POOL = "ogi"
 DEPLOYMENT_NAME = "scheduled"
 TIMEZONE = SHANGHAI.key
 TAGS = ["ogi"]
+#: A run sends a heartbeat every HEARTBEAT_SECONDS; one silent for SILENT_SECONDS (its worker or
+#: machine died) is marked Crashed by the automation `deploy` keeps on the server. Until then it
+#: stays Running and holds its deployment's one-run-at-a-time slot, so later runs would wait.
+HEARTBEAT_SECONDS = 30
+SILENT_SECONDS = 90
+SILENT_RUNS_AUTOMATION = "ogi：执行进程失联的运行标为 Crashed"
 
 
 @dataclass(frozen=True)
@@ -246,7 +252,8 @@ def deploy(database_url: str, pool: str = DEFAULT_POOL) -> dict[str, Any]:
     require_shared_database(database_url)
     url = api_url()
     ensure_pool(pool)
-    env = {"OGI_SCHEDULER": "prefect"}
+    automation = ensure_silent_runs_automation()
+    env = {"OGI_SCHEDULER": "prefect", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS)}
     applied = []
     for schedule in SCHEDULES:
         prefect_flow, policy = FLOWS[schedule.kind], POLICIES[schedule.kind]
@@ -280,7 +287,49 @@ def deploy(database_url: str, pool: str = DEFAULT_POOL) -> dict[str, Any]:
                 "overlap": "cancel" if policy.cancel_overlap else "wait",
             }
         )
-    return {"api_url": url, "pool": pool, "deployments": applied}
+    return {"api_url": url, "pool": pool, "deployments": applied, "automation": automation}
+
+
+def ensure_silent_runs_automation() -> dict[str, Any]:
+    """The server's automation that marks an ogi run Crashed once its heartbeats stop for
+    SILENT_SECONDS (Prefect's own recipe for "zombie" runs, limited to runs tagged `ogi`, whose
+    heartbeat is every HEARTBEAT_SECONDS: other flows on a shared server keep theirs). Made
+    once; `deploy` run again finds it by name."""
+    from prefect.automations import Automation
+    from prefect.client.schemas.objects import StateType
+    from prefect.events.actions import ChangeFlowRunState
+    from prefect.events.schemas.automations import EventTrigger, Posture
+    from prefect.events.schemas.events import ResourceSpecification
+
+    try:
+        found = Automation.read(name=SILENT_RUNS_AUTOMATION)
+        return {"name": found.name, "id": str(found.id), "created": False}
+    except ValueError:
+        pass
+    ended = {f"prefect.flow-run.{s}" for s in ("Completed", "Failed", "Cancelled", "Crashed")}
+    made = Automation(
+        name=SILENT_RUNS_AUTOMATION,
+        description=f"运行 {SILENT_SECONDS} 秒没有心跳（执行进程或机器停止）时标为 Crashed，释放部署的并发名额",
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={"prefect.flow-run.heartbeat", *ended},
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            match_related=ResourceSpecification(
+                {"prefect.resource.role": "tag", "prefect.resource.id": [f"prefect.tag.{t}" for t in TAGS]}
+            ),
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=dt.timedelta(seconds=SILENT_SECONDS),
+        ),
+        actions=[
+            ChangeFlowRunState(
+                state=StateType.CRASHED,
+                message=f"{SILENT_SECONDS} 秒没有心跳：执行进程或其机器已停止",
+            )
+        ],
+    ).create()
+    return {"name": made.name, "id": str(made.id), "created": True}
 
 
 def require_shared_database(database_url: str) -> None:

@@ -226,8 +226,10 @@ def test_the_sweep_runs_through_a_prefect_worker_exactly_once(
             assert [s["schedule"] for s in stored["schedules"]] == [
                 {"cron": schedule.cron, "timezone": "Asia/Shanghai", "day_or": True}
             ]
-            # the database address (and its password) stays in the worker's environment
-            assert stored["job_variables"]["env"] == {"OGI_SCHEDULER": "prefect"}
+            # the database address (and its password) stays in the worker's environment; runs
+            # send a heartbeat every 30 s
+            assert stored["job_variables"]["env"] == {
+                "OGI_SCHEDULER": "prefect", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}
             assert "127.0.0.1:5432" not in json.dumps(stored)
             assert stored["global_concurrency_limit"]["limit"] == 1  # one run at a time
             assert stored["concurrency_options"]["collision_strategy"] == (
@@ -241,6 +243,16 @@ def test_the_sweep_runs_through_a_prefect_worker_exactly_once(
             d["id"] for d in first["deployments"]
         ]
         assert prefect_server.api("POST", "/deployments/count", {}) == len(SCHEDULES)
+        # one automation marks ogi runs silent for 90 s Crashed, however often deploy runs
+        assert json.loads(again.stdout)["automation"]["id"] == first["automation"]["id"]
+        automations = [a for a in prefect_server.api("POST", "/automations/filter", {})
+                       if a["name"] == first["automation"]["name"]]
+        assert len(automations) == 1 and automations[0]["enabled"]
+        trigger = automations[0]["trigger"]
+        assert (trigger["posture"], trigger["within"], trigger["after"]) == (
+            "Proactive", 90.0, ["prefect.flow-run.heartbeat"])
+        assert trigger["match_related"]["prefect.resource.id"] == ["prefect.tag.ogi"]
+        assert [a["state"] for a in automations[0]["actions"]] == ["CRASHED"]
 
         run = run_deployment(prefect_server, "ogi-sweep/scheduled", {"today": REMINDER_DAY}, worker_log)
         assert run["work_pool_name"] == POOL
