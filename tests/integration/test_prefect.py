@@ -253,6 +253,10 @@ def test_the_sweep_runs_through_a_prefect_worker_exactly_once(
             "Proactive", 90.0, ["prefect.flow-run.heartbeat"])
         assert trigger["match_related"]["prefect.resource.id"] == ["prefect.tag.ogi"]
         assert [a["state"] for a in automations[0]["actions"]] == ["CRASHED"]
+        told = ogi(env, "flows", "deploy", "--pool", POOL)  # as an operator reads it
+        assert told.returncode == 0, told.stderr
+        assert f"{len(SCHEDULES)} 个部署" in told.stdout
+        assert f"已有自动化：{first['automation']['name']}" in told.stdout
 
         run = run_deployment(prefect_server, "ogi-sweep/scheduled", {"today": REMINDER_DAY}, worker_log)
         assert run["work_pool_name"] == POOL
