@@ -232,6 +232,14 @@ def test_flow_runs_and_failed_deliveries_are_shown_and_sent_again(server) -> Non
     page = browser.get("/admin").text
     flows = page.split('data-section="flows"', 1)[1].split("</section>", 1)[0]
     assert "提醒扫描" in flows and "2026-12-01" in flows and "消息投递" in flows
+    # the start of a run in Asia/Shanghai wall time, whatever the server's zone (stored in UTC)
+    from zoneinfo import ZoneInfo
+
+    with server.engine.connect() as connection:
+        started = connection.execute(text("SELECT max(started_at) FROM flow_runs")).scalar_one()
+    started = dt.datetime.fromisoformat(str(started))  # SQLite's text, PostgreSQL's timestamptz
+    started = started if started.tzinfo else started.replace(tzinfo=dt.UTC)
+    assert started.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") in flows
     # counts as the runs recorded them (other tests of this module add cases of their own)
     assert re.search(r"完成 发送 [1-9]\d*，跳过 \d+", flows) and re.search(r"失败 [1-9]", flows)
     failed = page.split('data-section="failed-deliveries"', 1)[1].split("</section>", 1)[0]

@@ -346,6 +346,18 @@ def test_unread_messages_are_counted_on_every_page_until_read(server) -> None:  
     browser.post("/inbox/read", {"csrf_token": token, "all": "1"})
     page = browser.get("/inbox").text
     assert "全部已读" in page and "条未读" not in page
+    # when each came, in Asia/Shanghai wall time (stored in UTC)
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import text
+
+    with server.engine.connect() as connection:
+        came = connection.execute(text("SELECT created_at FROM outbox WHERE recipient = 'reader'")).scalars().all()
+    for at in came:
+        at = dt.datetime.fromisoformat(str(at))  # SQLite's text, PostgreSQL's timestamptz
+        at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        assert f'<span class="when">{at.astimezone(ZoneInfo("Asia/Shanghai")):%Y-%m-%d %H:%M}</span>' in page
 
 
 def test_the_queue_pages_through_every_open_case_most_urgent_first(server) -> None:  # noqa: F811
