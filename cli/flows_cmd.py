@@ -82,6 +82,7 @@ def status_cmd(as_json: bool = JsonOption) -> None:
     """The last flow runs and what is scheduled next."""
     from flows.runs import status
     from flows.schedule import next_runs
+    from services.bootstrap import shanghai_minute
 
     runs = status(uow())
     upcoming = next_runs(runtime().clock.now())
@@ -91,7 +92,8 @@ def status_cmd(as_json: bool = JsonOption) -> None:
     console.print("最近运行：" if runs else "尚无运行记录")
     for run in runs:
         state = "出错：" + run["error"] if run["error"] else ("完成" if run["finished_at"] else "未完成")
-        console.print(f"  #{run['id']} {run['kind']} 按 {run['as_of']} 开始 {run['started_at']:%Y-%m-%d %H:%M} {state} {run['counts']}")
+        started = shanghai_minute(run["started_at"])
+        console.print(f"  #{run['id']} {run['kind']} 按 {run['as_of']} 开始 {started} {state} {run['counts']}")
     console.print("下次计划：")
     for item in upcoming:
         console.print(f"  {item['kind']}：{item['at']}")

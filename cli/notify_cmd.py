@@ -35,6 +35,7 @@ AdminUser = typer.Option("admin", "--user", "-u", envvar="OGI_USER", help="操�
 def failures_cmd(user: str = AdminUser, as_json: bool = JsonOption) -> None:
     """Deliveries given up on after 24 hours of failures (RULES §6)."""
     from domain.delivery import CHANNEL_LABELS
+    from services.bootstrap import shanghai_minute
     from services.deliveries import failed_deliveries
 
     rows = failed_deliveries(uow(), actor=actor(user))
@@ -46,7 +47,7 @@ def failures_cmd(user: str = AdminUser, as_json: bool = JsonOption) -> None:
         return
     table = Table("编号", "渠道", "对象", "尝试次数", "放弃时间", "最后错误")
     for r in rows:
-        finished = r["finished_at"].strftime("%Y-%m-%d %H:%M") if r["finished_at"] else ""
+        finished = shanghai_minute(r["finished_at"])
         channel = CHANNEL_LABELS.get(r["channel"], r["channel"])
         table.add_row(str(r["id"]), channel, r["target"], str(r["attempts"]), finished, r["error"])
     console.print(table)

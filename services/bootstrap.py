@@ -136,6 +136,15 @@ class SmtpConfig:
         )
 
 
+def shanghai_minute(value: dt.datetime | None) -> str:
+    """A stored timestamp (UTC; SQLite gives it back without a zone) as the wall-clock time
+    people read in Asia/Shanghai, to the minute ("" for none): pages and the command line."""
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
 class Clock(Protocol):
     def today(self) -> dt.date: ...
 

@@ -3,7 +3,6 @@ service and renders; who may do what is decided by the services (domain.access).
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +22,7 @@ from domain.event_text import event_details
 from domain.identity import IDENTITY_KINDS
 from domain.outcomes import APPLICANT_TYPES, CHANNEL_D0, CHANNELS, OUTCOMES
 from services import auth, case_api, dashboard
-from services.bootstrap import SHANGHAI
+from services.bootstrap import shanghai_minute
 from services.cases import CaseFilter, inbox
 from web.security import check_csrf
 
@@ -78,16 +77,7 @@ def _quoted(value: str) -> str:
 env.filters["q"] = lambda value: _quoted(str(value))
 
 
-def _shanghai_time(value: dt.datetime | None) -> str:
-    """A stored timestamp (UTC; SQLite gives it back without a zone) as the wall-clock time
-    people read in Asia/Shanghai, to the minute."""
-    if value is None:
-        return ""
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
-env.filters["shanghai"] = _shanghai_time
+env.filters["shanghai"] = shanghai_minute
 
 
 def _rt(request: Request) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from ops import (
@@ -251,6 +252,13 @@ def test_inbox_json_and_marking_read(engine: Engine, ogi: Any) -> None:
     status = ogi("flows", "status", "--json").json()
     assert [r["kind"] for r in status["runs"]][:2] == ["sweep", "sweep"]
     assert {n["kind"] for n in status["next"]} >= {"sweep", "dispatch", "year-end"}
+    # read by a person: each run's start in Asia/Shanghai wall time
+    shown = ogi("flows", "status").out
+    for run in status["runs"]:
+        started = dt.datetime.fromisoformat(run["started_at"])
+        started = started if started.tzinfo else started.replace(tzinfo=dt.UTC)
+        local = started.astimezone(ZoneInfo("Asia/Shanghai"))
+        assert f"#{run['id']} {run['kind']} 按 {run['as_of']} 开始 {local:%Y-%m-%d %H:%M}" in shown
 
 
 def test_marking_someone_elses_message_read_is_refused_and_changes_nothing(engine: Engine) -> None:
