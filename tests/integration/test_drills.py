@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: drill → lines its report must contain (evidence that the fault really happened)
 EVIDENCE = {
-    "worker-killed": ["强行结束工作进程及其运行进程", "标记为 CRASHED", "无重复",
+    "worker-killed": ["强行结束工作进程及其运行进程", "Prefect 的自动化（ogi flows deploy 建立）把它标为 CRASHED", "无重复",
                       "1 条未完成的扫描记录"],
     "web-killed": ["强行结束网页进程", "进程管理器重新拉起了网页进程", "完整案件，编号连续"],
     "database-down": ["扫描进行到一半时数据库中断", "中断时 /healthz 应答 503", "Prefect 共运行 2 次",
