@@ -29,7 +29,6 @@ dropped when it ends, fails, or is interrupted (Ctrl-C).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import random
 import secrets
@@ -45,11 +44,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bench.fixtures import ledger_rows, write_ledger
+from bench.stats import percentile
 from deploy import office as office_mod
 from deploy.topology import Reply, Scaled, TopologyError, call, stack
+from services.bootstrap import SystemClock
 
 #: requests per 100 of each kind: 80 % reads, 20 % writes
 MIX = (("list", 40), ("detail", 40), ("intake", 10), ("answer", 10))
@@ -60,7 +60,6 @@ ANSWER_OUTCOMES = ["disclosed", "partial", "unavailable.not_held", "withheld.thi
 UNUSED_WEBHOOK = "http://127.0.0.1:9/ogi-load-bench"
 REQUEST_TIMEOUT = 30.0
 LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 # -- what was measured ------------------------------------------------------------------------------
@@ -85,15 +84,6 @@ class Sample:
         if self.ok:
             return ""
         return f"HTTP {self.status}" if self.status is not None else self.error or "no answer"
-
-
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """The nearest-rank q-th percentile (0 < q ≤ 100) of values sorted ascending: a latency some
-    request really had, never an interpolation between two; 0.0 for no values."""
-    if not ordered:
-        return 0.0
-    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n·q/100), at least the first
-    return ordered[int(min(rank, len(ordered))) - 1]
 
 
 @dataclass(frozen=True)
@@ -191,12 +181,6 @@ def table(summaries: Sequence[Summary]) -> str:
 # -- the load -------------------------------------------------------------------------------------
 
 
-def today_in_shanghai() -> dt.date:
-    """The server's "today" (the engine counts days in Asia/Shanghai): an answer dated later
-    than that would be refused."""
-    return dt.datetime.now(SHANGHAI).date()
-
-
 class Workload:
     """What the client threads share: each agency's token and known case numbers, and the
     seeded open cases still to answer (each handed to one client only, so no two clients
@@ -210,7 +194,7 @@ class Workload:
         self.known = {agency: list(known.get(agency, [])) for agency in self.agencies}
         self._unanswered = {agency: list(unanswered.get(agency, [])) for agency in self.agencies}
         self._lock = threading.Lock()
-        self.answered_on = today_in_shanghai().isoformat()
+        self.answered_on = SystemClock().today().isoformat()  # the server's today: a later answer is refused
 
     def take_unanswered(self, agency: str) -> str | None:
         with self._lock:

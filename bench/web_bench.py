@@ -28,7 +28,6 @@ import http.cookiejar
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select
 
 from bench.databases import postgres_engine, postgres_unreachable, sqlite_engine
+from bench.stats import percentile
 from deploy.topology import free_port, stop_group
 from domain.access import SYSTEM
 from services import auth, directory
@@ -203,14 +203,10 @@ def serve(url: str, workers: int, log: Any) -> tuple[str, subprocess.Popen[bytes
     return base, process
 
 
-def quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def percentiles(values: list[float]) -> str:
-    return (f"p50 {statistics.median(values):7.1f} ms  p95 {quantile(values, 0.95):7.1f} ms  "
-            f"max {max(values):7.1f} ms  (n={len(values)})")
+    ordered = sorted(values)
+    return (f"p50 {percentile(ordered, 50):7.1f} ms  p95 {percentile(ordered, 95):7.1f} ms  "
+            f"max {ordered[-1]:7.1f} ms  (n={len(values)})")
 
 
 def run_one(label: str, engine: Engine, url: str, args: argparse.Namespace) -> None:
@@ -253,10 +249,10 @@ def run_one(label: str, engine: Engine, url: str, args: argparse.Namespace) -> N
             list(executor.map(baseline, pool))
         with ThreadPoolExecutor(clients) as executor:
             list(executor.map(lambda c: work(c, requests, True), pool))
-        base_p95 = quantile(static, 0.95)
+        base_p95 = percentile(sorted(static), 95)
         print(f"  baseline: static file   {percentiles(static)}")
-        print(f"  queue page              {percentiles(queue)}  p95 {quantile(queue, 0.95) / base_p95:.1f}x baseline")
-        print(f"  GET /api/v1/cases       {percentiles(api)}  p95 {quantile(api, 0.95) / base_p95:.1f}x baseline")
+        print(f"  queue page              {percentiles(queue)}  p95 {percentile(sorted(queue), 95) / base_p95:.1f}x baseline")
+        print(f"  GET /api/v1/cases       {percentiles(api)}  p95 {percentile(sorted(api), 95) / base_p95:.1f}x baseline")
         intake = 200
         body = {"agency": "a000", "applicant_name": "李雷", "applicant_type": "natural_person",
                 "channel": "online", "received_on": "2026-11-20", "content": "某道路规划"}

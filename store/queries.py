@@ -52,32 +52,8 @@ class CaseQuery:
 
 
 def case_row_dict(row: CaseRow, agency_code: str, assignee: str | None) -> dict[str, Any]:
-    """The listing form of a case (the ID number masked, RULES §7)."""
-    return {
-        "case_no": row.case_no,
-        "agency": agency_code,
-        "applicant_name": row.applicant_name,
-        "applicant_type": row.applicant_type,
-        "channel": row.channel,
-        "id_kind": row.id_kind,
-        "id_number": mask_id(row.id_number) if row.id_number else "",
-        "contact": row.contact,
-        "requested_form": row.requested_form,
-        "received_on": row.received_on.isoformat(),
-        "content": row.content,
-        "assignee": assignee,
-        "state": row.state,
-        "outcome": row.outcome,
-        "concluded_on": row.concluded_on.isoformat() if row.concluded_on else None,
-        "due": row.due.isoformat() if row.due else None,
-        "clock": row.clock,
-        "waiting_for": row.waiting_for,
-        "waiting_due": row.waiting_due.isoformat() if row.waiting_due else None,
-        "provisional": row.provisional,
-        "on_time": row.on_time,
-        "imported": row.imported,
-        "version": row.version,
-    }
+    """The listing form of a case (the ID number masked, RULES §7), from its ORM row."""
+    return _listed_dict((*(getattr(row, column.key) for column in _LISTED), agency_code, assignee))
 
 
 class Queries:
@@ -114,7 +90,7 @@ class Queries:
         return on_time_by_month(self.session, agency_ids, year_start, year_end)
 
 
-#: The columns a listing shows, in `case_row_dict`'s order: the queue reads no more than it
+#: The columns a listing shows, in `_listed_dict`'s order: the queue reads no more than it
 #: shows (no timestamps to parse, no reminder bookkeeping).
 _LISTED = (
     CaseRow.case_no,
@@ -146,7 +122,8 @@ _ASSIGNEE = aliased(User, name="assignee")
 
 
 def _listed_dict(row: Any) -> dict[str, Any]:
-    """`case_row_dict` of a row of `_LISTED` + agency code + assignee name, by position."""
+    """The listing form of a case (the ID number masked, RULES §7) from a row of `_LISTED`
+    + agency code + assignee name, by position: the queue reads plain rows, not entities."""
     (
         case_no, applicant_name, applicant_type, channel, id_kind, id_number, contact,
         requested_form, received_on, content, state, outcome, concluded_on, due, clock,
@@ -327,7 +304,7 @@ def open_counts(
         stmt = stmt.where(CaseRow.agency_id.in_(agency_ids))
     return [
         {"agency": code, "assignee": name, "open": n, "overdue": int(late or 0), "at_risk": int(soon or 0)}
-        for code, name, n, late, soon in session.connection().execute(stmt)
+        for code, name, n, late, soon in execute_core(session, stmt)
     ]
 
 

@@ -70,7 +70,7 @@ env.globals.update(
 @lru_cache(maxsize=8192)
 def _quoted(value: str) -> str:
     """A path segment percent-encoded; remembered, as the queue links the same case numbers
-    on every request (200 per page)."""
+    on every request."""
     return quote(value, safe="")
 
 

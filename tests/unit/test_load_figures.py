@@ -6,7 +6,8 @@ No timing here: the samples are made up."""
 from __future__ import annotations
 
 from bench.__main__ import split
-from bench.load_bench import Sample, Summary, percentile, ratios, summarise, table
+from bench.load_bench import Sample, Summary, ratios, summarise, table
+from bench.stats import percentile
 
 
 def test_percentile_is_nearest_rank() -> None:

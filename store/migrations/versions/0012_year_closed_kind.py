@@ -14,6 +14,8 @@ Create Date: 2026-12-04 18:00:00
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -43,30 +45,30 @@ def _facts(payload: dict) -> dict:
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    rows = bind.execute(
-        sa.select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.payload).where(OUTBOX.c.kind == "year_close")
-    ).all()
-    for row_id, recipient, payload in rows:
-        bind.execute(
-            OUTBOX.update()
-            .where(OUTBOX.c.id == row_id)
-            .values(
-                kind="year_closed",
-                dedupe_key=_new_key(payload["agency"], int(_facts(payload)["year"]), recipient),
-            )
-        )
+    _rename(
+        "year_close",
+        "year_closed",
+        lambda recipient, payload: _new_key(payload["agency"], int(_facts(payload)["year"]), recipient),
+    )
 
 
 def downgrade() -> None:
+    _rename(
+        "year_closed",
+        "year_close",
+        lambda recipient, payload: f"year_close:{_facts(payload)['year']}:{payload['agency']}:{recipient}",
+    )
+
+
+def _rename(old_kind: str, new_kind: str, key: Callable[[str, dict], str]) -> None:
+    """Every message of `old_kind` under `new_kind`, with the key made from its recipient and payload."""
     bind = op.get_bind()
     rows = bind.execute(
-        sa.select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.payload).where(OUTBOX.c.kind == "year_closed")
+        sa.select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.payload).where(OUTBOX.c.kind == old_kind)
     ).all()
     for row_id, recipient, payload in rows:
-        facts = _facts(payload)
         bind.execute(
             OUTBOX.update()
             .where(OUTBOX.c.id == row_id)
-            .values(kind="year_close", dedupe_key=f"year_close:{facts['year']}:{payload['agency']}:{recipient}")
+            .values(kind=new_kind, dedupe_key=key(recipient, payload))
         )
